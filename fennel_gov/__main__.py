@@ -1,0 +1,3 @@
+from fennel_gov.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""The root typer app; each command group lives in its own module and is imported here."""
+
+from __future__ import annotations
+
+import typer
+
+from fennel_gov import __version__
+from fennel_gov.cli import keys as keys_cli
+
+app = typer.Typer(
+    name="fennel-gov",
+    help="Keys, chain specs and governance for the Fennel proof-of-authority chain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(keys_cli.app, name="keys")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"fennel-gov {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Keys, chain specs and governance for the Fennel proof-of-authority chain."""
