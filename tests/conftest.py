@@ -76,3 +76,21 @@ def fixture_spec(name: str) -> dict:
     if not path.exists():
         pytest.skip(f"fixture {path} is not present")
     return json.loads(path.read_text())
+
+
+NODE_MODULES = ROOT / "node_modules" / "@acala-network"
+
+
+def run_node_script(script: str, *args: str, stdin: str | None = None) -> str:
+    """Run one of tests/js/*.mjs with node; skip when the npm packages are not installed."""
+    import shutil
+    import subprocess
+
+    if shutil.which("node") is None or not NODE_MODULES.exists():
+        pytest.skip("node and the npm packages (npm install) are needed for this cross-check")
+    done = subprocess.run(
+        ["node", str(ROOT / "tests" / "js" / script), *args],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

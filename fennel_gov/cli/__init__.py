@@ -7,6 +7,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Plain click help and errors: faster start (no rich), and one-line messages on stderr.
+    os.environ.setdefault("TYPER_USE_RICH", "0")
     import click
 
     from fennel_gov.cli._app import app

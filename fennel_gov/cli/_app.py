@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fennel_gov import __version__
+from fennel_gov.cli import chainspec as chainspec_cli
 from fennel_gov.cli import keys as keys_cli
 
 app = typer.Typer(
@@ -13,9 +14,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(chainspec_cli.app, name="chainspec")
 
 
 def _version(value: bool) -> None:

@@ -30,9 +30,9 @@ from fennel_gov.cli._options import (
 )
 from fennel_gov.cli._render import emit_json, emit_lines, note, table
 
-app = typer.Typer(help="Generate, inspect and store keys, offline.", no_args_is_help=True)
-session_app = typer.Typer(help="Validator session keys (aura sr25519 + grandpa ed25519).", no_args_is_help=True)
-keyring_app = typer.Typer(help="Named secret URIs in the OS keyring.", no_args_is_help=True)
+app = typer.Typer(help="Generate, inspect and store keys, offline.", no_args_is_help=True, rich_markup_mode=None)
+session_app = typer.Typer(help="Validator session keys (aura sr25519 + grandpa ed25519).", no_args_is_help=True, rich_markup_mode=None)
+keyring_app = typer.Typer(help="Named secret URIs in the OS keyring.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(session_app, name="session-keys")
 app.add_typer(keyring_app, name="keyring")
 

@@ -1,0 +1,104 @@
+"""Chain spec files: load, tell plain from raw, reach the code, write as the node does.
+
+Plain specs keep sc-chain-spec's field order and end with a newline, as ``build-spec`` prints
+them. Raw specs are written as the node writes them: keys sorted, two-space indent, no trailing
+newline (so our raw file is byte-identical to the node's).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from fennel_gov._files import write_atomic
+from fennel_gov.errors import BadInput
+
+CODE_KEY = "0x3a636f6465"  # ":code"
+
+
+class ChainSpec:
+    def __init__(self, document: dict[str, Any], source: str = "the chain spec") -> None:
+        if not isinstance(document, dict) or not isinstance(document.get("genesis"), dict):
+            raise BadInput(f"{source} has no 'genesis' object; is it a chain spec?")
+        self.document = document
+        self.source = source
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> "ChainSpec":
+        try:
+            text = Path(path).read_bytes()
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise BadInput(f"{path} is not valid JSON (line {getattr(exc, 'lineno', '?')}): fix or regenerate it") from None
+        return cls(document, str(path))
+
+    @property
+    def genesis(self) -> dict[str, Any]:
+        return self.document["genesis"]
+
+    @property
+    def is_raw(self) -> bool:
+        return "raw" in self.genesis
+
+    @property
+    def runtime_genesis(self) -> dict[str, Any]:
+        runtime_genesis = self.genesis.get("runtimeGenesis")
+        if not isinstance(runtime_genesis, dict):
+            kinds = ", ".join(sorted(self.genesis)) or "nothing"
+            raise BadInput(
+                f"{self.source} has genesis.{kinds}; fennel-gov reads genesis.runtimeGenesis (code + patch or config) "
+                "or genesis.raw. Regenerate the spec with a current node or chain-spec-builder"
+            )
+        return runtime_genesis
+
+    @property
+    def code(self) -> bytes:
+        if self.is_raw:
+            top = self.raw_top()
+            if CODE_KEY not in top:
+                raise BadInput(f"{self.source} has no :code in genesis.raw.top")
+            return top[CODE_KEY]
+        code = self.runtime_genesis.get("code")
+        if not isinstance(code, str):
+            raise BadInput(f"{self.source} has no genesis.runtimeGenesis.code")
+        return _hex(code, f"{self.source}: genesis.runtimeGenesis.code")
+
+    def raw_top(self) -> dict[str, bytes]:
+        raw = self.genesis.get("raw")
+        if not isinstance(raw, dict) or not isinstance(raw.get("top"), dict):
+            raise BadInput(f"{self.source} has no genesis.raw.top")
+        return {key: _hex(value, f"{self.source}: storage value {key[:20]}…") for key, value in raw["top"].items()}
+
+    def raw_top_bytes(self) -> dict[bytes, bytes]:
+        return {_hex(k, f"{self.source}: storage key"): v for k, v in self.raw_top().items()}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return self.document.get("properties") or {}
+
+
+def _hex(text: Any, what: str) -> bytes:
+    if not isinstance(text, str) or not text.startswith("0x"):
+        raise BadInput(f"{what} is not 0x-prefixed hex")
+    try:
+        return bytes.fromhex(text[2:])
+    except ValueError:
+        raise BadInput(f"{what} is not valid hex") from None
+
+
+def dumps_raw(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True)
+
+
+def dumps_plain(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2) + "\n"
+
+
+def save(path: str | os.PathLike[str], document: dict[str, Any], *, raw: bool, overwrite: bool = True) -> Path:
+    text = dumps_raw(document) if raw else dumps_plain(document)
+    return write_atomic(path, text, overwrite=overwrite)
