@@ -7,5 +7,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 if [ "${1:-}" = "--chain" ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # --ignore-scripts: chopsticks runs without building its optional sqlite3 binding (minutes of g++)
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi

@@ -116,3 +116,153 @@ def raw(
         emit_json(summary)
     else:
         emit_lines(table([("Wrote", str(output)), ("Genesis hash", summary["genesis_hash"]), ("State root", summary["state_root"])], indent=""))
+
+
+def _runtime_code(runtime: Path | None, spec: Path | None) -> bytes:
+    from fennel_gov.errors import BadInput
+
+    if runtime is not None and spec is not None:
+        raise BadInput("give the runtime as --runtime WASM or --from SPEC, not both")
+    if runtime is not None:
+        try:
+            return runtime.read_bytes()
+        except OSError as exc:
+            raise BadInput(f"cannot read {runtime}: {exc.strerror}") from None
+    return _load(spec).code
+
+
+RuntimeOpt = Annotated[Optional[Path], typer.Option("--runtime", help="Runtime wasm file (plain or zstd-compressed).", dir_okay=False)]
+FromSpec = Annotated[Optional[Path], typer.Option("--from", help="Take the runtime code from this spec (default: the embedded development spec).", dir_okay=False)]
+
+
+@app.command()
+def presets(
+    runtime: RuntimeOpt = None,
+    from_spec: FromSpec = None,
+    show: Annotated[Optional[str], typer.Option("--show", help="Print this preset's JSON.")] = None,
+    as_json: Json = False,
+) -> None:
+    """List the runtime's genesis presets, or show one."""
+    from fennel_gov.errors import BadInput
+    from fennel_gov.runtime import Runtime, get_preset, preset_names
+
+    loaded = Runtime.from_code(_runtime_code(runtime, from_spec))
+    names = preset_names(loaded)
+    if show is None:
+        if as_json:
+            emit_json({"presets": names})
+        else:
+            emit_lines(names)
+        return
+    if show not in names:
+        raise BadInput(f"the runtime has no preset {show!r}; it has {', '.join(names) or 'none'}")
+    emit_json(get_preset(loaded, show))
+
+
+def _parse_properties(values: list[str]) -> dict:
+    import json
+
+    from fennel_gov.errors import BadInput
+
+    properties: dict = {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "FNL"}
+    for item in values:
+        key, sep, raw_value = item.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--property takes KEY=VALUE, got {item!r}")
+        try:
+            properties[key] = json.loads(raw_value)
+        except ValueError:
+            properties[key] = raw_value
+    return properties
+
+
+@app.command()
+def build(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Write the plain spec here.", dir_okay=False)],
+    runtime: RuntimeOpt = None,
+    from_spec: FromSpec = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", help="Start from this runtime preset.")] = None,
+    patch: Annotated[Optional[Path], typer.Option("--patch", help="JSON patch merged over the preset (or the runtime defaults).", dir_okay=False)] = None,
+    name: Annotated[str, typer.Option("--name", help="Chain name.")] = "Fennel",
+    chain_id: Annotated[str, typer.Option("--id", help="Chain id (the node's --chain directory name).")] = "fennel",
+    chain_type: Annotated[str, typer.Option("--chain-type", help="Development, Local or Live.")] = "Live",
+    protocol_id: Annotated[Optional[str], typer.Option("--protocol-id", help="libp2p protocol id.")] = "fenn",
+    prop: Annotated[list[str], typer.Option("--property", help="KEY=VALUE chain property (JSON value); repeatable.")] = [],
+    bootnode: Annotated[list[str], typer.Option("--bootnode", help="Bootnode multiaddr with /p2p/<peer id>; repeatable.")] = [],
+    as_json: Json = False,
+) -> None:
+    """Build a plain spec from a runtime and a preset and/or patch, as chain-spec-builder create does."""
+    import json
+
+    from fennel_gov.chainspec.build import SpecOptions, build_plain_spec
+    from fennel_gov.chainspec.spec import save
+    from fennel_gov.errors import BadInput
+
+    patch_document = None
+    if patch is not None:
+        try:
+            patch_document = json.loads(patch.read_text())
+        except OSError as exc:
+            raise BadInput(f"cannot read {patch}: {exc.strerror}") from None
+        except ValueError:
+            raise BadInput(f"{patch} is not valid JSON") from None
+    options = SpecOptions(
+        name=name, id=chain_id, chain_type=chain_type, protocol_id=protocol_id,
+        bootnodes=list(bootnode), properties=_parse_properties(prop),
+    )
+    document = build_plain_spec(_runtime_code(runtime, from_spec), options, preset=preset, patch=patch_document)
+    save(output, document, raw=False)
+    if as_json:
+        emit_json({"output": str(output), "name": name, "id": chain_id, "chain_type": chain_type})
+    else:
+        emit_lines([f"Wrote {output} ({name}, {chain_id}, {chain_type}); convert it with 'fennel-gov chainspec raw {output} -o RAW'"])
+
+
+@app.command()
+def verify(
+    spec: SpecArg = None,
+    profile: Annotated[str, typer.Option("--profile", help="production or development.")] = "production",
+    expect_code_hash: Annotated[Optional[str], typer.Option("--expect-code-hash", help="The runtime's expected blake2-256 (srtool digest).")] = None,
+    as_json: Json = False,
+) -> None:
+    """Check a spec for the mistakes that stall or expose PoA networks (exit 1 on errors)."""
+    from fennel_gov.chainspec.verify import verify_spec
+    from fennel_gov.errors import Failure
+
+    result = verify_spec(_load(spec), profile, expect_code_hash=expect_code_hash)
+    if as_json:
+        emit_json(result)
+    else:
+        lines = [f"{f['severity'].upper():8} {f['code']:22} {f['message']}" for f in result["findings"]]
+        lines.append(f"{result['errors']} error(s), {result['warnings']} warning(s) for the {profile} profile")
+        emit_lines(lines)
+    if not result["ok"]:
+        raise Failure(f"the spec has {result['errors']} error(s) for the {profile} profile")
+
+
+@app.command()
+def diff(
+    a: Annotated[Path, typer.Argument(help="First spec (plain or raw).", dir_okay=False)],
+    b: Annotated[Path, typer.Argument(help="Second spec (plain or raw).", dir_okay=False)],
+    as_json: Json = False,
+) -> None:
+    """Genesis storage differences, named Pallet.Item(key) from the runtime's metadata."""
+    import json
+
+    from fennel_gov.chainspec.diff import diff_specs
+
+    result = diff_specs(_load(a), _load(b))
+    if as_json:
+        emit_json(result)
+        return
+    lines = [f"a: {result['a']['genesis_hash']}  {a}", f"b: {result['b']['genesis_hash']}  {b}"]
+    if result["identical"]:
+        lines.append("identical genesis storage")
+    for change in result["changes"]:
+        sign = {"added": "+", "removed": "-", "changed": "~"}[change["change"]]
+        lines.append(f"{sign} {change['item']}")
+        if change["before"] is not None:
+            lines.append(f"    a: {json.dumps(change['before'])[:200]}")
+        if change["after"] is not None:
+            lines.append(f"    b: {json.dumps(change['after'])[:200]}")
+    emit_lines(lines)

@@ -121,11 +121,12 @@ def build_state(runtime: Runtime, config: dict[str, Any], storage: Storage | Non
     raise Failure("the runtime's build_state answer does not decode")
 
 
-def metadata(runtime: Runtime) -> bytes:
-    """The runtime's metadata (V15 when offered, else V14), as SCALE bytes with the magic prefix."""
+def metadata(runtime: Runtime, versions: tuple[int, ...] = (15, 14)) -> bytes:
+    """The runtime's metadata in the first of ``versions`` it offers (V15, else V14), as SCALE
+    bytes with the ``meta`` magic prefix; falls back to ``Metadata_metadata``."""
     exports = runtime.exports()
     if "Metadata_metadata_at_version" in exports:
-        for version in (15, 14):
+        for version in versions:
             output = runtime.call("Metadata_metadata_at_version", version.to_bytes(4, "little")).output
             if output[:1] == b"\x01":
                 return _Reader(output[1:]).bytes()
