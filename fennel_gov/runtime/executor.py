@@ -10,6 +10,7 @@ result comes back as the packed ``(len << 32) | ptr`` the calling convention def
 from __future__ import annotations
 
 import atexit
+import ctypes
 import hashlib
 import os
 import weakref
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from fennel_gov.errors import BadInput, Failure
+from fennel_gov.runtime._allocator import PyAllocator, memory_view
 from fennel_gov.runtime.code import decompress_code
 from fennel_gov.runtime.storage import Storage
 
@@ -49,6 +51,8 @@ def _engine():
     config.wasm_relaxed_simd = False
     config.wasm_threads = False
     config.cranelift_nan_canonicalization = True
+    # Only the allocator module uses a second memory (its state, shared with the Python host).
+    config.wasm_multi_memory = True
     return wasmtime.Engine(config)
 
 
@@ -176,7 +180,7 @@ class Runtime:
         """Call an exported runtime function with SCALE ``data`` against ``storage``."""
         import wasmtime
 
-        from fennel_gov.runtime.host import HostContext, host_imports
+        from fennel_gov.runtime.host import HostContext, HostError, host_imports
 
         if function not in self.exports():
             raise BadInput(f"the runtime has no function {function}; is this the right runtime?")
@@ -184,16 +188,19 @@ class Runtime:
         pages = self._memory_pages + EXTRA_HEAP_PAGES
         memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
         allocator = wasmtime.Instance(store, _allocator_module(), [memory]).exports(store)
+        heap = memory_view(ctypes.addressof(memory.data_ptr(store).contents), memory.data_len(store))
+        py_allocator = PyAllocator(ctypes.addressof(allocator["state"].data_ptr(store).contents), heap)
         context = HostContext(
             store=store,
             memory=memory,
-            allocator=allocator,
+            allocator=py_allocator,
+            heap=heap,
             storage=storage if storage is not None else Storage(),
             allow_key_generation=allow_key_generation,
             log_level=log_level,
             runtime_version=self._nested_version,
         )
-        imports = host_imports(self.module, context)
+        imports = host_imports(self.module, context, allocator)
         try:
             instance = wasmtime.Instance(store, self.module, imports)
         except wasmtime.WasmtimeError as exc:
@@ -202,13 +209,15 @@ class Runtime:
         heap_base = exports["__heap_base"].value(store)
         allocator["init"](store, heap_base)
         try:
-            pointer = context.malloc(len(data))
-            memory.write(store, data, pointer)
+            pointer = context.give(data)
             packed = exports[function](store, pointer, len(data)) & _MASK64
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+        except (wasmtime.Trap, wasmtime.WasmtimeError, HostError) as exc:
             raise RuntimeTrap(context.explain_trap(function, exc)) from None
         out_ptr, out_len = packed & _MASK32, packed >> 32
-        output = bytes(memory.read(store, out_ptr, out_ptr + out_len))
+        try:
+            output = context.read(out_ptr, out_len)
+        except HostError as exc:
+            raise RuntimeTrap(f"{function} returned a result outside its memory: {exc}") from None
         return CallOutcome(output=output, logs=context.logs)
 
     def _nested_version(self, code: bytes) -> bytes | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from fennel_gov._codec import decode_compact, encode_bytes
+from fennel_gov.runtime._allocator import ERRORS, WASM_HOST_FUNCTIONS, AllocatorError
 from fennel_gov.runtime.storage import Storage
 
 _MASK32 = 0xFFFFFFFF
@@ -28,9 +29,11 @@ class HostError(Exception):
 
 @dataclass
 class HostContext:
+    """One call's host state: the runtime's memory (read and written in place), the allocator, the storage."""
+
     store: Any
     memory: Any
-    allocator: Any
+    allocator: Any  # PyAllocator sharing state with the wasm allocator the runtime calls
     storage: Storage
     allow_key_generation: bool = False
     log_level: int = FILTER_WARN
@@ -38,27 +41,48 @@ class HostContext:
     logs: list[tuple[int, str, str]] = field(default_factory=list)
     failure: str | None = None
 
+    heap: memoryview | None = None  # the runtime's memory, viewed in place
+
+    def __post_init__(self) -> None:
+        assert self.heap is not None
+        self._size = len(self.heap)
+
     # -- memory -------------------------------------------------------------------------------
 
+    def _check(self, ptr: int, length: int) -> None:
+        if ptr + length > self._size:
+            self.failure = f"the runtime passed a pointer outside its memory ({ptr}+{length} > {self._size})"
+            raise HostError(self.failure)
+
     def read(self, ptr: int, length: int) -> bytes:
-        return bytes(self.memory.read(self.store, ptr, ptr + length))
+        if ptr + length > self._size:
+            self._check(ptr, length)
+        return self.heap[ptr : ptr + length].tobytes()
 
     def read_packed(self, packed: int) -> bytes:
         packed &= 0xFFFFFFFFFFFFFFFF
-        ptr, length = packed & _MASK32, packed >> 32
-        return bytes(self.memory.read(self.store, ptr, ptr + length))
+        ptr = packed & _MASK32
+        end = ptr + (packed >> 32)
+        if end > self._size:
+            self._check(ptr, packed >> 32)
+        return self.heap[ptr:end].tobytes()
 
     def write(self, ptr: int, data: bytes) -> None:
-        self.memory.write(self.store, data, ptr)
+        if ptr + len(data) > self._size:
+            self._check(ptr, len(data))
+        self.heap[ptr : ptr + len(data)] = data
 
     def malloc(self, size: int) -> int:
-        return self.allocator["malloc"](self.store, size)
+        try:
+            return self.allocator.malloc(size)
+        except AllocatorError as exc:
+            self.failure = str(exc)
+            raise HostError(self.failure) from None
 
     def give(self, data: bytes) -> int:
         """Allocate, copy ``data`` in, return the pointer."""
         ptr = self.malloc(len(data))
-        if data:
-            self.memory.write(self.store, data, ptr)
+        self.heap[ptr : ptr + len(data)] = data
         return ptr
 
     def give_packed(self, data: bytes) -> int:
@@ -67,10 +91,8 @@ class HostContext:
     def explain_trap(self, function: str, error: Exception) -> str:
         if self.failure:
             return f"{function} failed: {self.failure}"
-        code = self.allocator["error_code"](self.store)
+        code = self.allocator.error_code
         if code:
-            from fennel_gov.runtime._allocator import ERRORS
-
             return f"{function} failed: {ERRORS.get(code, 'allocator error')}"
         panic = next((m for level, _target, m in reversed(self.logs) if level == LOG_ERROR), None)
         if panic:
@@ -104,7 +126,20 @@ def _decode_vec_of_bytes(data: bytes) -> list[bytes]:
 def _twox(data: bytes, rounds: int) -> bytes:
     import xxhash
 
-    return b"".join(xxhash.xxh64(data, seed=seed).digest()[::-1] for seed in range(rounds))
+    return b"".join(xxhash.xxh64_intdigest(data, seed=seed).to_bytes(8, "little") for seed in range(rounds))
+
+
+_TWOX128_CACHE: dict[bytes, bytes] = {}
+
+
+def _twox128(data: bytes) -> bytes:
+    # Runtimes hash the same few pallet and item names over and over.
+    found = _TWOX128_CACHE.get(data)
+    if found is None:
+        found = _twox(data, 2)
+        if len(data) <= 64 and len(_TWOX128_CACHE) < 4096:
+            _TWOX128_CACHE[data] = found
+    return found
 
 
 def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
@@ -179,7 +214,7 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
         return ctx.give(_twox(ctx.read_packed(data), 1))
 
     def twox_128(data):
-        return ctx.give(_twox(ctx.read_packed(data), 2))
+        return ctx.give(_twox128(ctx.read_packed(data)))
 
     def twox_256(data):
         return ctx.give(_twox(ctx.read_packed(data), 4))
@@ -261,12 +296,6 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
 
         return generate
 
-    def malloc(size):
-        return ctx.malloc(size & _MASK32)
-
-    def free(ptr):
-        ctx.allocator["free"](ctx.store, ptr)
-
     return {
         "ext_storage_get_version_1": storage_get,
         "ext_storage_set_version_1": storage_set,
@@ -302,14 +331,14 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
         "ext_crypto_ed25519_generate_version_1": key_generation("ed25519"),
         "ext_crypto_sr25519_generate_version_1": key_generation("sr25519"),
         "ext_crypto_ecdsa_generate_version_1": key_generation("ecdsa"),
-        "ext_allocator_malloc_version_1": malloc,
-        "ext_allocator_free_version_1": free,
     }
 
 
-def host_imports(module, ctx: HostContext) -> list[Any]:
-    """The import list for ``module``, in its import order."""
+def host_imports(module, ctx: HostContext, wasm_allocator: Any) -> list[Any]:
+    """The import list for ``module``, in its import order; the allocator imports are wasm functions."""
     import wasmtime
+
+    from fennel_gov.runtime._rawfunc import raw_func
 
     functions = build_host_functions(ctx)
     imports: list[Any] = []
@@ -319,16 +348,13 @@ def host_imports(module, ctx: HostContext) -> list[Any]:
             continue
         if not isinstance(item.type, wasmtime.FuncType):
             raise HostError(f"the runtime imports {item.module}.{item.name}, which is not a function or memory")
-        if item.name == "ext_allocator_malloc_version_1":
-            imports.append(ctx.allocator["malloc"])
-            continue
-        if item.name == "ext_allocator_free_version_1":
-            imports.append(ctx.allocator["free"])
+        if item.name in WASM_HOST_FUNCTIONS:
+            imports.append(wasm_allocator[WASM_HOST_FUNCTIONS[item.name]])
             continue
         function = functions.get(item.name)
         if function is None:
             function = _missing(ctx, item.name)
-        imports.append(wasmtime.Func(ctx.store, item.type, function))
+        imports.append(raw_func(ctx.store, item.type, function))
     return imports
 
 
