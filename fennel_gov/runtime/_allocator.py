@@ -214,7 +214,8 @@ def memory_view(address: int, size: int) -> memoryview:
 class PyAllocator:
     """The same allocator in Python, over the wasm allocator's state memory and the runtime's heap."""
 
-    def __init__(self, state_address: int, heap: memoryview) -> None:
+    def __init__(self, state_address: int, heap: memoryview, owner: object) -> None:
+        self._owner = owner  # the wasmtime store that owns both memories: keeps them alive while we point into them
         self._state = memory_view(state_address, PAGE).cast("I")
         self._heap = heap
         self._heap_words = heap.cast("Q") if len(heap) % 8 == 0 else heap[: len(heap) // 8 * 8].cast("Q")

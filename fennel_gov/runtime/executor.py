@@ -189,7 +189,7 @@ class Runtime:
         memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
         allocator = wasmtime.Instance(store, _allocator_module(), [memory]).exports(store)
         heap = memory_view(ctypes.addressof(memory.data_ptr(store).contents), memory.data_len(store))
-        py_allocator = PyAllocator(ctypes.addressof(allocator["state"].data_ptr(store).contents), heap)
+        py_allocator = PyAllocator(ctypes.addressof(allocator["state"].data_ptr(store).contents), heap, store)
         context = HostContext(
             store=store,
             memory=memory,

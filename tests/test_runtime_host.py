@@ -1,0 +1,162 @@
+"""The host, call by call, on small hand-written modules (allocator, storage, failures) — the real
+runtime is exercised by the golden chain-spec tests."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import wasmtime
+
+from fennel_gov.runtime import Runtime, RuntimeTrap, Storage
+from fennel_gov.runtime._allocator import AllocatorError, PyAllocator, memory_view
+from fennel_gov.runtime.executor import _allocator_module, engine
+
+
+def _allocators(pages: int = 1, heap_base: int = 0):
+    store = wasmtime.Store(engine())
+    memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
+    wasm = wasmtime.Instance(store, _allocator_module(), [memory]).exports(store)
+    wasm["init"](store, heap_base)
+    import ctypes
+
+    heap = memory_view(ctypes.addressof(memory.data_ptr(store).contents), memory.data_len(store))
+    python = PyAllocator(ctypes.addressof(wasm["state"].data_ptr(store).contents), heap, store)
+    return store, wasm, python
+
+
+def test_allocator_matches_sc_allocator_reference_cases():
+    store, wasm, python = _allocators(heap_base=13)
+    # sc-allocator: heap base 13 aligns to 16; 1 byte → 8-byte block after an 8-byte header
+    assert wasm["malloc"](store, 1) == 24
+    assert python.malloc(9) == 40
+    python.free(40)
+    assert wasm["malloc"](store, 9) == 40  # reused from the free list
+    store, wasm, python = _allocators()
+    pointers = [python.malloc(8) for _ in range(4)]
+    for pointer in reversed(pointers):
+        wasm["free"](store, pointer)
+    assert [python.malloc(8) for _ in range(4)] == pointers == [8, 24, 40, 56]
+
+
+def test_wasm_and_python_allocators_agree_on_random_workloads():
+    rng = random.Random(7)
+    store_a, wasm_a, _ = _allocators(pages=64, heap_base=1000)
+    _, _, python_b = _allocators(pages=64, heap_base=1000)
+    live_a, live_b = [], []
+    for _ in range(3000):
+        if live_a and rng.random() < 0.45:
+            index = rng.randrange(len(live_a))
+            wasm_a["free"](store_a, live_a.pop(index))
+            python_b.free(live_b.pop(index))
+        else:
+            size = rng.choice([0, 1, 7, 8, 9, 31, 33, 100, 1000, 5000])
+            live_a.append(wasm_a["malloc"](store_a, size))
+            live_b.append(python_b.malloc(size))
+        assert live_a == live_b
+
+
+def test_allocator_out_of_space_and_poisoning():
+    store, wasm, python = _allocators()
+    with pytest.raises(AllocatorError, match="heap is exhausted"):
+        python.malloc(65536)
+    with pytest.raises(AllocatorError, match="after an earlier failure"):
+        python.malloc(8)
+    with pytest.raises(wasmtime.Trap):
+        wasm["malloc"](store, 8)
+    _, _, python = _allocators()
+    with pytest.raises(AllocatorError, match="32 MiB"):
+        python.malloc(32 * 1024 * 1024 + 1)
+    _, _, python = _allocators()
+    with pytest.raises(AllocatorError, match="not allocated"):
+        python.free(64)
+
+
+def test_storage_append_and_transactions_follow_the_node():
+    storage = Storage()
+    storage.append(b"k", b"\x01")
+    storage.append(b"k", b"\x02")
+    assert storage.get(b"k") == b"\x08\x01\x02"  # SCALE Vec of two one-byte items
+    storage.set(b"bad", b"\xff\xff")  # not a SCALE compact prefix: appending replaces it
+    storage.append(b"bad", b"\x07")
+    assert storage.get(b"bad") == b"\x04\x07"
+    storage.start_transaction()
+    storage.set(b"a", b"1")
+    storage.clear(b"k")
+    storage.start_transaction()
+    storage.set(b"a", b"2")
+    storage.rollback_transaction()
+    assert storage.get(b"a") == b"1"
+    storage.commit_transaction()
+    assert storage.get(b"a") == b"1" and storage.get(b"k") is None
+    storage.start_transaction()
+    storage.set(b"z", b"9")
+    storage.rollback_transaction()
+    assert b"z" not in storage
+    assert storage.next_key(b"a") == b"bad" and storage.next_key(b"bad") is None
+    assert storage.clear_prefix(b"a") == 1 and storage.next_key(b"") == b"bad"
+
+
+def _module(body: str, imports: str) -> bytes:
+    wat = f"""
+    (module
+      {imports}
+      (import "env" "memory" (memory 1))
+      (global (export "__heap_base") i32 (i32.const 1024))
+      {body})
+    """
+    return wasmtime.wat2wasm(wat)
+
+
+def test_key_generation_fails_during_genesis_with_a_clear_message():
+    code = _module(
+        '(func (export "go") (param i32 i32) (result i64) (drop (call $gen (i32.const 0) (i64.const 0))) (i64.const 0))',
+        '(import "env" "ext_crypto_sr25519_generate_version_1" (func $gen (param i32 i64) (result i32)))',
+    )
+    with pytest.raises(RuntimeTrap, match="no keystore while building a genesis"):
+        Runtime.from_code(code, use_cache=False).call("go", b"")
+
+
+def test_an_unknown_import_fails_naming_it_when_called():
+    code = _module(
+        '(func (export "go") (param i32 i32) (result i64) (call $x) (i64.const 0))',
+        '(import "env" "ext_offchain_http_request_start_version_1" (func $x))',
+    )
+    with pytest.raises(RuntimeTrap, match="ext_offchain_http_request_start_version_1"):
+        Runtime.from_code(code, use_cache=False).call("go", b"")
+
+
+def test_a_pointer_outside_memory_is_an_error_not_a_crash():
+    code = _module(
+        '(func (export "go") (param i32 i32) (result i64) (call $set (i64.const 0xffff00000000ffff) (i64.const 0)) (i64.const 0))',
+        '(import "env" "ext_storage_set_version_1" (func $set (param i64 i64)))',
+    )
+    with pytest.raises(RuntimeTrap, match="outside its memory"):
+        Runtime.from_code(code, use_cache=False).call("go", b"")
+
+
+def test_storage_host_functions_round_trip_through_the_calling_convention():
+    # go(ptr, len): storage_set(input, input); return storage_get(input) (Option<Vec<u8>>)
+    code = _module(
+        """(func (export "go") (param $p i32) (param $l i32) (result i64)
+             (local $packed i64)
+             (local.set $packed (i64.or (i64.shl (i64.extend_i32_u (local.get $l)) (i64.const 32)) (i64.extend_i32_u (local.get $p))))
+             (call $set (local.get $packed) (local.get $packed))
+             (call $get (local.get $packed)))""",
+        """(import "env" "ext_storage_set_version_1" (func $set (param i64 i64)))
+           (import "env" "ext_storage_get_version_1" (func $get (param i64) (result i64)))""",
+    )
+    storage = Storage()
+    outcome = Runtime.from_code(code, use_cache=False).call("go", b"fennel", storage)
+    assert storage.get(b"fennel") == b"fennel"
+    assert outcome.output == b"\x01\x18fennel"
+
+
+def test_truncated_and_non_wasm_code_are_bad_input():
+    from fennel_gov.errors import BadInput
+
+    with pytest.raises(BadInput, match="not WebAssembly"):
+        Runtime.from_code(b"\x01\x02\x03", use_cache=False)
+    code = _module('(func (export "go") (param i32 i32) (result i64) (i64.const 0))', "")
+    with pytest.raises(BadInput, match="does not compile"):
+        Runtime.from_code(code[: len(code) - 5], use_cache=False)
