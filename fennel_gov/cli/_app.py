@@ -6,6 +6,7 @@ import typer
 
 from fennel_gov import __version__
 from fennel_gov.cli import chainspec as chainspec_cli
+from fennel_gov.cli import governance as governance_cli
 from fennel_gov.cli import keys as keys_cli
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(chainspec_cli.app, name="chainspec")
+governance_cli.register(app)
 
 
 def _version(value: bool) -> None:

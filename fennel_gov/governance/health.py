@@ -1,0 +1,59 @@
+"""``check-network``: the chain-mismatch, stalled-finality and isolated-node failures of a real rollout."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from fennel_gov.errors import FennelGovError
+from fennel_gov.governance.chain import CHOPSTICKS_PLACEHOLDER
+from fennel_gov.governance.rpc import RpcClient
+
+
+def probe(url: str, timeout: float = 10.0) -> dict[str, Any]:
+    node: dict[str, Any] = {"url": url, "reachable": False, "error": None}
+    client = RpcClient(url, timeout)
+    try:
+        node["genesis_hash"] = client.call("chain_getBlockHash", [0])
+        version = client.call("state_getRuntimeVersion")
+        node["spec_name"], node["spec_version"] = version.get("specName"), version.get("specVersion")
+        node["best_block"] = int(client.call("chain_getHeader")["number"], 16)
+        finalized_hash = client.call("chain_getFinalizedHead")
+        node["finalized_block"] = int(client.call("chain_getHeader", [finalized_hash])["number"], 16)
+        health = client.call("system_health")
+        node["peers"] = health.get("peers")
+        node["should_have_peers"] = health.get("shouldHavePeers", True)
+        node["reachable"] = True
+    except FennelGovError as exc:
+        node["error"] = str(exc)
+    finally:
+        client.close()
+    return node
+
+
+def check_nodes(urls: list[str], *, finality_lag: int = 20, timeout: float = 10.0) -> dict[str, Any]:
+    nodes = [probe(url, timeout) for url in urls]
+    problems: list[str] = []
+    live = [n for n in nodes if n["reachable"]]
+    for node in nodes:
+        if not node["reachable"]:
+            problems.append(f"{node['url']} is unreachable: {node['error']}")
+    if live:
+        genesis, _ = Counter(n["genesis_hash"] for n in live).most_common(1)[0]
+        version, _ = Counter(n["spec_version"] for n in live).most_common(1)[0]
+        best = max(n["best_block"] for n in live)
+        for node in live:
+            if node["genesis_hash"] != genesis:
+                problems.append(f"{node['url']} is on another chain (genesis {node['genesis_hash']}, the others {genesis})")
+            if node["genesis_hash"] == CHOPSTICKS_PLACEHOLDER:
+                problems.append(f"{node['url']} reports a placeholder genesis hash (chopsticks?): not a real network node")
+            if node["spec_version"] != version:
+                problems.append(f"{node['url']} runs spec version {node['spec_version']}, the others {version}")
+            lag = node["best_block"] - node["finalized_block"]
+            if lag > finality_lag:
+                problems.append(f"{node['url']}: finality is {lag} blocks behind its best block")
+            if best - node["best_block"] > finality_lag:
+                problems.append(f"{node['url']} is {best - node['best_block']} blocks behind the best node")
+            if node["peers"] == 0 and node.get("should_have_peers", True):
+                problems.append(f"{node['url']} has no peers: it is isolated (check bootnodes and firewall)")
+    return {"ok": not problems, "nodes": nodes, "problems": problems}

@@ -1,0 +1,166 @@
+"""Sign and send an extrinsic once, follow it to inclusion or finality, and say what really happened.
+
+``Sudo.sudo`` succeeds as an extrinsic even when the call inside it failed (``Sudid { sudo_result:
+Err }``); that is reported as a failure here, with the module error decoded from the runtime's
+metadata and a hint of what to do about it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from fennel_gov.errors import Failure
+from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, Unreachable, extrinsic_hash
+
+HINTS = {
+    "NoKeysRegistered": "the validator must set its session keys first: 'fennel-gov rotate-keys' on its node, or 'fennel-gov set-keys'",
+    "ValidatorAlreadyAdded": "the account is already queued or active; see 'fennel-gov status'",
+    "NotValidator": "only an active validator can be removed; see 'fennel-gov status'",
+    "TooFewValidators": "add a validator before removing this one (MinAuthorities)",
+    "RequireSudo": "sign with the chain's sudo key",
+    "InvalidProof": "this runtime checks the session-key ownership proof: use 'fennel-gov rotate-keys' on the validator's node",
+    "DuplicatedKey": "another account already uses these session keys; generate new ones",
+    "NoAccount": "the signing account does not exist on chain: fund it first",
+    "BadOrigin": "the signer may not make this call",
+}
+
+
+class SubmissionFailed(Failure):
+    """The extrinsic was included but failed (or its inner sudo call failed)."""
+
+
+class SubmissionTimedOut(Failure):
+    """The extrinsic was not seen in a block (or not finalized) within the time limit."""
+
+
+def _module_error(chain: Chain, error: Any) -> dict[str, Any]:
+    """Decode a DispatchError value into {pallet, name, docs, hint}."""
+    if isinstance(error, dict) and "Module" in error:
+        module = error["Module"]
+        index = module.get("index")
+        raw = module.get("error")
+        error_index = bytes.fromhex(raw[2:])[0] if isinstance(raw, str) else int(raw)
+        try:
+            pallet = chain.substrate.metadata.get_metadata_pallet_by_index(index) if hasattr(
+                chain.substrate.metadata, "get_metadata_pallet_by_index") else None
+            info = chain.substrate.metadata.get_module_error(module_index=index, error_index=error_index)
+            name = info.value["name"] if hasattr(info, "value") else info["name"]
+            docs = " ".join(info.value.get("docs", [])) if hasattr(info, "value") else ""
+            pallet_name = pallet.name if pallet is not None else next(
+                (p.name for p in chain.substrate.metadata.pallets if p.value.get("index") == index), str(index))
+        except Exception:  # noqa: BLE001 - an undecodable error is still reported
+            return {"pallet": str(index), "name": f"error {error_index}", "docs": "", "hint": None}
+        return {"pallet": pallet_name, "name": name, "docs": docs, "hint": HINTS.get(name)}
+    if isinstance(error, dict) and error:
+        name = next(iter(error))
+        return {"pallet": "System", "name": name, "docs": str(error[name]) if error[name] else "", "hint": HINTS.get(name)}
+    return {"pallet": "System", "name": str(error), "docs": "", "hint": HINTS.get(str(error))}
+
+
+def _events(chain: Chain, extrinsic_hash_hex: str, block_hash: str) -> list[dict[str, Any]]:
+    from substrateinterface import ExtrinsicReceipt
+
+    receipt = ExtrinsicReceipt(substrate=chain.substrate, extrinsic_hash=extrinsic_hash_hex, block_hash=block_hash)
+    events = []
+    for event in receipt.triggered_events:
+        value = event.value
+        events.append({"pallet": value["module_id"], "event": value["event_id"], "attributes": value.get("attributes")})
+    return events
+
+
+def outcome_error(chain: Chain, events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for event in events:
+        if event["pallet"] == "System" and event["event"] == "ExtrinsicFailed":
+            attributes = event["attributes"] or {}
+            return _module_error(chain, attributes.get("dispatch_error"))
+        if event["pallet"] == "Sudo" and event["event"] in ("Sudid", "SudoAsDone"):
+            result = (event["attributes"] or {}).get("sudo_result")
+            if isinstance(result, dict) and "Err" in result:
+                return _module_error(chain, result["Err"])
+    return None
+
+
+def _find(chain: Chain, target: str, start: int, until: int, found_at: dict[int, str]) -> tuple[int, str] | None:
+    for number in range(start, until + 1):
+        block_hash = chain.rpc("chain_getBlockHash", [number])
+        if block_hash is None:
+            continue
+        block = chain.rpc("chain_getBlock", [block_hash])
+        for extrinsic in block["block"]["extrinsics"]:
+            if extrinsic_hash(extrinsic) == target:
+                found_at[number] = block_hash
+                return number, block_hash
+    return None
+
+
+def submit_and_watch(
+    chain: Chain,
+    call,
+    signer: ChainSigner,
+    *,
+    wait: str = "finalized",
+    timeout: float = 300.0,
+    progress: Callable[[str], None] | None = None,
+    poll: float = 0.5,
+) -> Receipt:
+    if wait not in ("included", "finalized"):
+        raise ValueError("wait is 'included' or 'finalized'")
+    say = progress or (lambda _message: None)
+    extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64})
+    data = extrinsic.data.to_hex()
+    target = extrinsic_hash(data)
+    start = chain.best_number() + 1
+    chain.submit_raw(data, signer.ss58_address)  # sent once; from here on we only look
+    say(f"submitted {target}, waiting for it to be {wait}")
+    deadline = time.monotonic() + timeout
+    scanned = start - 1
+    found: tuple[int, str] | None = None
+    found_at: dict[int, str] = {}
+    while time.monotonic() < deadline:
+        try:
+            best = chain.best_number()
+            if found is None and best > scanned:
+                found = _find(chain, target, scanned + 1, best, found_at)
+                scanned = best if found is None else scanned
+                if found is not None:
+                    say(f"included in block #{found[0]}")
+            if found is not None:
+                number, block_hash = found
+                if wait == "included":
+                    break
+                finalized = chain.finalized_number()
+                if finalized >= number:
+                    if chain.rpc("chain_getBlockHash", [number]) == block_hash:
+                        say(f"finalized (#{finalized})")
+                        break
+                    # our block lost a fork: look again from there
+                    say(f"block #{number} was replaced by a fork; looking again")
+                    found, scanned = None, number - 1
+        except Unreachable:
+            say("connection lost; reconnecting (the extrinsic is not sent again)")
+            time.sleep(poll)
+            try:
+                chain.reconnect()
+            except Unreachable:
+                pass
+            continue
+        time.sleep(poll)
+    else:
+        state = "included" if found is None else "finalized"
+        raise SubmissionTimedOut(
+            f"extrinsic {target} was not {state} within {timeout:.0f} s; it may still land: check with "
+            "'fennel-gov status' before trying again"
+        )
+    number, block_hash = found
+    events = _events(chain, target, block_hash)
+    error = outcome_error(chain, events)
+    return Receipt(
+        extrinsic_hash=target,
+        block_hash=block_hash,
+        block_number=number,
+        finalized=wait == "finalized",
+        success=error is None,
+        events=events,
+        error=error,
+    )

@@ -1,0 +1,87 @@
+"""Start the real Fennel runtime under chopsticks (pinned in package.json) on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT.parent / "shared" / "fixtures" / "fennel-solonet" / "development-raw.json"
+BINARY = ROOT / "node_modules" / ".bin" / "chopsticks"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rpc(url: str, method: str, params: list | None = None, timeout: float = 120.0):
+    request = urllib.request.Request(
+        url.replace("ws://", "http://"),
+        data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
+        answer = json.loads(reply.read())
+    if "error" in answer:
+        raise RuntimeError(answer["error"])
+    return answer["result"]
+
+
+class Chopsticks:
+    def __init__(self, log: Path) -> None:
+        if shutil.which("node") is None or not BINARY.exists():
+            pytest.skip("chopsticks is not installed (npm ci)")
+        if not SPEC.exists():
+            pytest.skip(f"{SPEC} is not present")
+        self.port = free_port()
+        self.url = f"ws://127.0.0.1:{self.port}"
+        self.log = log
+        self._out = open(log, "w")
+        self.process = subprocess.Popen(
+            [str(BINARY), f"--chain-spec={SPEC}", "--host", "127.0.0.1", "--port", str(self.port), "--build-block-mode", "Instant"],
+            stdout=self._out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
+            env=dict(os.environ, LOG_LEVEL="warn"),
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"chopsticks exited: {log.read_text()[-2000:]}")
+            try:
+                rpc(self.url, "chain_getHeader", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.5)
+        self.stop()
+        raise RuntimeError("chopsticks did not start within 120 s")
+
+    def new_blocks(self, count: int) -> None:
+        rpc(self.url, "dev_newBlock", [{"count": count}], timeout=600)
+
+    def best(self) -> int:
+        return int(rpc(self.url, "chain_getHeader")["number"], 16)
+
+    def to_session_change(self, sessions: int = 1, period: int = 30) -> None:
+        """Build blocks until ``sessions`` more session changes have happened."""
+        best = self.best()
+        target = (best // period + sessions) * period
+        self.new_blocks(target - best)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self._out.close()

@@ -1,0 +1,48 @@
+"""A loopback JSON-RPC endpoint standing in for a validator's node: it answers author_rotateKeys with
+keys it was given and forwards every other call to chopsticks (which has no keystore)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class RotateKeysProxy:
+    def __init__(self, upstream_ws: str, keys_hex: str) -> None:
+        self.upstream = upstream_ws.replace("ws://", "http://")
+        self.keys_hex = keys_hex
+        self.rotations = 0
+
+    def __enter__(self) -> str:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                request = json.loads(body)
+                if request["method"] == "author_rotateKeys":
+                    proxy.rotations += 1
+                    answer = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": proxy.keys_hex}).encode()
+                else:
+                    forward = urllib.request.Request(proxy.upstream, data=body, headers={"Content-Type": "application/json"})
+                    with urllib.request.urlopen(forward, timeout=60) as reply:
+                        answer = reply.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
