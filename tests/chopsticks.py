@@ -35,7 +35,7 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 120.
         answer = json.loads(reply.read())
     if "error" in answer:
         raise RuntimeError(answer["error"])
-    return answer["result"]
+    return answer.get("result")
 
 
 class Chopsticks:

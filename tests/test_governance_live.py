@@ -174,3 +174,43 @@ def test_rotate_keys_through_a_validator_node_that_answers_author_rotate_keys(cl
     assert run.json["session_keys"] == fresh.to_hex() and run.json["next_keys_confirmed"] is True
     status = cli("status", "--url", chain.url, "--json").json
     assert status["next_keys"][BOB] == fresh.to_hex()
+
+
+def test_a_node_that_drops_during_the_wait_is_reconnected_and_nothing_is_sent_twice(chain, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.chopsticks import rpc
+    from tests.tcp_proxy import CuttableRelay
+
+    relay = CuttableRelay(chain.port)
+    nonce_before = rpc(chain.url, "system_accountNextIndex", [BOB])
+    rpc(chain.url, "dev_setBlockBuildMode", ["Manual"])
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fennel_gov", "set-keys", session_keys("//Bob"), "--url", f"ws://127.0.0.1:{relay.port}",
+             "--signer", "stdin", "--yes", "--json", "--timeout", "120"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=os.path.dirname(os.path.dirname(__file__)),
+        )
+        process.stdin.write("//Bob\n")
+        process.stdin.close()
+        process.stdin = None  # communicate() must not touch it again
+        deadline = time.monotonic() + 60
+        while not rpc(chain.url, "author_pendingExtrinsics") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert rpc(chain.url, "author_pendingExtrinsics"), "the extrinsic never reached the pool"
+        accepted = relay.accepted
+        relay.cut()  # the node "drops" while the command waits for inclusion
+        time.sleep(1)
+        chain.new_blocks(1)
+        out, err = process.communicate(timeout=120)
+    finally:
+        rpc(chain.url, "dev_setBlockBuildMode", ["Instant"])
+        relay.close()
+    assert process.returncode == 0, err
+    assert json.loads(out)["success"] is True
+    assert relay.accepted > accepted  # it reconnected
+    assert rpc(chain.url, "system_accountNextIndex", [BOB]) == nonce_before + 1  # submitted exactly once
