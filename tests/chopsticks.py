@@ -39,17 +39,17 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 120.
 
 
 class Chopsticks:
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, spec: Path = SPEC) -> None:
         if shutil.which("node") is None or not BINARY.exists():
             pytest.skip("chopsticks is not installed (npm ci)")
-        if not SPEC.exists():
-            pytest.skip(f"{SPEC} is not present")
+        if not spec.exists():
+            pytest.skip(f"{spec} is not present")
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}"
         self.log = log
         self._out = open(log, "w")
         self.process = subprocess.Popen(
-            [str(BINARY), f"--chain-spec={SPEC}", "--host", "127.0.0.1", "--port", str(self.port), "--build-block-mode", "Instant"],
+            [str(BINARY), f"--chain-spec={spec}", "--host", "127.0.0.1", "--port", str(self.port), "--build-block-mode", "Instant"],
             stdout=self._out, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True,
             env=dict(os.environ, LOG_LEVEL="warn"),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fennel_gov import __version__
+from fennel_gov.cli import ceremony as ceremony_cli
 from fennel_gov.cli import chainspec as chainspec_cli
 from fennel_gov.cli import governance as governance_cli
 from fennel_gov.cli import keys as keys_cli
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(chainspec_cli.app, name="chainspec")
+app.add_typer(ceremony_cli.app, name="ceremony")
 governance_cli.register(app)
 
 

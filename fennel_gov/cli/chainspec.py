@@ -189,9 +189,10 @@ def build(
     protocol_id: Annotated[Optional[str], typer.Option("--protocol-id", help="libp2p protocol id.")] = "fenn",
     prop: Annotated[list[str], typer.Option("--property", help="KEY=VALUE chain property (JSON value); repeatable.")] = [],
     bootnode: Annotated[list[str], typer.Option("--bootnode", help="Bootnode multiaddr with /p2p/<peer id>; repeatable.")] = [],
+    manifest: Annotated[Optional[Path], typer.Option("--manifest", help="A ceremony manifest (keys/<network>.json): sudo, balances, session keys, validators, bootnodes.", dir_okay=False)] = None,
     as_json: Json = False,
 ) -> None:
-    """Build a plain spec from a runtime and a preset and/or patch, as chain-spec-builder create does."""
+    """Build a plain spec from a runtime and a preset and/or patch (or a ceremony manifest), as chain-spec-builder create does."""
     import json
 
     from fennel_gov.chainspec.build import SpecOptions, build_plain_spec
@@ -210,12 +211,25 @@ def build(
         name=name, id=chain_id, chain_type=chain_type, protocol_id=protocol_id,
         bootnodes=list(bootnode), properties=_parse_properties(prop),
     )
+    if manifest is not None:
+        from fennel_gov.ceremony.manifest import bootnode_addresses, genesis_patch, load_manifest
+
+        from fennel_gov.chainspec.json_patch import merge
+
+        loaded = load_manifest(manifest)
+        network_info = loaded["network"]
+        options.name = name if name != "Fennel" else network_info.get("name", name)
+        options.id = chain_id if chain_id != "fennel" else network_info.get("id", chain_id)
+        options.chain_type = network_info.get("chainType", chain_type) if chain_type == "Live" else chain_type
+        options.bootnodes = list(dict.fromkeys(bootnode_addresses(loaded) + list(bootnode)))
+        options.properties.update({k: network_info[k] for k in ("ss58Format", "tokenSymbol", "tokenDecimals") if k in network_info})
+        patch_document = merge(genesis_patch(loaded), patch_document or {})
     document = build_plain_spec(_runtime_code(runtime, from_spec), options, preset=preset, patch=patch_document)
     save(output, document, raw=False)
     if as_json:
-        emit_json({"output": str(output), "name": name, "id": chain_id, "chain_type": chain_type})
+        emit_json({"output": str(output), "name": options.name, "id": options.id, "chain_type": options.chain_type})
     else:
-        emit_lines([f"Wrote {output} ({name}, {chain_id}, {chain_type}); convert it with 'fennel-gov chainspec raw {output} -o RAW'"])
+        emit_lines([f"Wrote {output} ({options.name}, {options.id}, {options.chain_type}); convert it with 'fennel-gov chainspec raw {output} -o RAW'"])
 
 
 @app.command()

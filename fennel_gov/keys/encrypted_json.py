@@ -61,8 +61,13 @@ def encrypt_account(
     salt: bytes | None = None,
     nonce: bytes | None = None,
     meta: dict[str, Any] | None = None,
+    store_seed: bool = False,
 ) -> dict[str, Any]:
-    """The polkadot-js JSON for ``pair``. Salt and nonce default to fresh randomness."""
+    """The polkadot-js JSON for ``pair``. Salt and nonce default to fresh randomness.
+
+    ``store_seed`` keeps the 32-byte seed instead of the expanded secret (the older layout that
+    polkadot-js still reads), so the key can later be written to a node keystore as ``0x<seed>``.
+    """
     if pair.scheme is Scheme.ECDSA:
         raise InvalidKeyFile("polkadot-js JSON files hold sr25519 or ed25519 keys, not ecdsa")
     if not password:
@@ -71,7 +76,10 @@ def encrypt_account(
 
     salt = os.urandom(_SALT) if salt is None else salt
     nonce = os.urandom(_NONCE) if nonce is None else nonce
-    body = PKCS8_HEADER + _secret_for_pkcs8(pair) + PKCS8_DIVIDER + pair.public
+    if store_seed and pair.seed is None:
+        raise InvalidKeyFile("this key has no seed to store (it was derived through a soft junction)")
+    secret = pair.seed if store_seed else _secret_for_pkcs8(pair)
+    body = PKCS8_HEADER + secret + PKCS8_DIVIDER + pair.public
     key = _scrypt_key(password, salt, SCRYPT_N, SCRYPT_P, SCRYPT_R)
     sealed = SecretBox(key).encrypt(body, nonce).ciphertext
     params = salt + SCRYPT_N.to_bytes(4, "little") + SCRYPT_P.to_bytes(4, "little") + SCRYPT_R.to_bytes(4, "little")

@@ -1,0 +1,184 @@
+"""``ceremony init``: make a network's keys, encrypt every secret, write the public manifest.
+
+For each validator: a stash/account key (sr25519) and *separate* session keys (aura sr25519,
+grandpa ed25519 — never the account key reused), and a libp2p node key. For each bootnode: a node
+key. One sudo key, optionally split into K-of-N SLIP-39 shares (Trezor's ``shamir-mnemonic``).
+Every secret is written only encrypted, with the passphrase of its custodian, mode 0600, under
+``secrets/<custodian>/``. Randomness and the clock are arguments, so a test can pin them.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from fennel_gov._files import write_atomic
+from fennel_gov.ceremony.manifest import FORMAT, validate
+from fennel_gov.errors import BadInput
+from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
+from fennel_gov.keys.schemes import Scheme
+
+MIN_PASSPHRASE = 8
+FNL = 10**12
+
+
+@dataclass(frozen=True)
+class CeremonyPlan:
+    network: str
+    validators: int
+    bootnodes: int
+    sudo_threshold: int | None = None
+    sudo_shares: int | None = None
+    chain_id: str | None = None
+    name: str | None = None
+    bootnode_addresses: tuple[str, ...] = ()  # multiaddr prefixes, e.g. /dns4/boot1.example/tcp/30333
+    validator_endowment: int = 100 * FNL
+    sudo_endowment: int = 1_000_000 * FNL
+    ss58_format: int = 42
+
+    def custodians(self) -> list[str]:
+        sudo = [f"sudo-share-{i}" for i in range(1, (self.sudo_shares or 0) + 1)] if self.sudo_shares else ["sudo"]
+        return sudo + [f"validator-{i}" for i in range(1, self.validators + 1)] + [f"bootnode-{i}" for i in range(1, self.bootnodes + 1)]
+
+    def check(self) -> None:
+        if not self.network or not all(c.isalnum() or c in "-_" for c in self.network):
+            raise BadInput("--network is a name of letters, digits, - and _ (it names keys/<network>.json)")
+        if not 1 <= self.validators <= 100:
+            raise BadInput("--validators is 1 to 100")
+        if not 0 <= self.bootnodes <= 20:
+            raise BadInput("--bootnodes is 0 to 20")
+        if self.bootnode_addresses and len(self.bootnode_addresses) != self.bootnodes:
+            raise BadInput(f"give one --bootnode-address per bootnode ({self.bootnodes}), or none")
+        if self.sudo_shares is not None:
+            if not (1 <= (self.sudo_threshold or 0) <= self.sudo_shares <= 16) or self.sudo_threshold == 1 and self.sudo_shares > 1:
+                raise BadInput("--sudo-shares K-of-N needs 2 ≤ K ≤ N ≤ 16 (or 1-of-1)")
+
+
+def parse_shares(text: str | None) -> tuple[int | None, int | None]:
+    if not text:
+        return None, None
+    parts = text.lower().replace("of", "-").replace("/", "-").split("-")
+    parts = [p for p in parts if p]
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise BadInput(f"--sudo-shares takes K-of-N, e.g. 2-of-3, not {text!r}")
+    return int(parts[0]), int(parts[1])
+
+
+def check_passphrase(custodian: str, passphrase: SecretStr) -> None:
+    if len(passphrase.reveal()) < MIN_PASSPHRASE:
+        raise BadInput(f"the passphrase for {custodian} is shorter than {MIN_PASSPHRASE} characters; choose a longer one")
+
+
+def _write_secret(root: Path, relative: str, document: dict[str, Any], hashes: dict[str, str]) -> None:
+    path = root / relative
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    data = (json.dumps(document, indent=2) + "\n").encode()
+    write_atomic(path, data, secret=True)
+    hashes[relative] = hashlib.sha256(data).hexdigest()
+
+
+def run_ceremony(
+    plan: CeremonyPlan,
+    out: Path,
+    passphrases: dict[str, SecretStr],
+    *,
+    randbytes: Callable[[int], bytes] = os.urandom,
+    now: _dt.datetime | None = None,
+) -> dict[str, Any]:
+    plan.check()
+    for custodian in plan.custodians():
+        if custodian not in passphrases:
+            raise BadInput(f"no passphrase for custodian {custodian}")
+        check_passphrase(custodian, passphrases[custodian])
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise BadInput(f"{out} is not empty; a ceremony writes into a new directory")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (out / "secrets").mkdir(mode=0o700, exist_ok=True)
+    moment = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    prefix = plan.ss58_format
+    hashes: dict[str, str] = {}
+
+    def address(public: bytes) -> str:
+        return ss58.encode(public, prefix)
+
+    def account_file(custodian: str, name: str, pair) -> None:
+        document = encrypt_account(
+            pair, passphrases[custodian], name=f"{plan.network} {custodian} {name}",
+            when_created_ms=0, ss58_prefix=prefix, salt=randbytes(32), nonce=randbytes(24), store_seed=True,
+        )
+        _write_secret(out, f"secrets/{custodian}/{name}.json", document, hashes)
+
+    # sudo
+    sudo_seed = randbytes(32)
+    sudo_pair = pair_from_seed(Scheme.SR25519, sudo_seed)
+    sudo: dict[str, Any] = {"address": address(sudo_pair.public), "scheme": "sr25519"}
+    if plan.sudo_shares:
+        import shamir_mnemonic
+
+        [shares] = shamir_mnemonic.generate_mnemonics(
+            group_threshold=1, groups=[(plan.sudo_threshold, plan.sudo_shares)], master_secret=sudo_seed,
+            passphrase=b"", extendable=True, iteration_exponent=1,
+        )
+        from fennel_gov.ceremony.envelope import seal
+
+        for index, words in enumerate(shares, start=1):
+            custodian = f"sudo-share-{index}"
+            _write_secret(out, f"secrets/{custodian}/sudo-share.json",
+                          seal(SecretStr(words), passphrases[custodian], content="slip39-share", randbytes=randbytes), hashes)
+        sudo["shares"] = {"scheme": "SLIP-39", "threshold": plan.sudo_threshold, "count": plan.sudo_shares,
+                          "custodians": [f"sudo-share-{i}" for i in range(1, plan.sudo_shares + 1)]}
+    else:
+        account_file("sudo", "sudo", sudo_pair)
+
+    validators = []
+    for index in range(1, plan.validators + 1):
+        custodian = f"validator-{index}"
+        stash = pair_from_seed(Scheme.SR25519, randbytes(32))
+        aura = pair_from_seed(Scheme.SR25519, randbytes(32))
+        grandpa = pair_from_seed(Scheme.ED25519, randbytes(32))
+        node = node_key_from_secret(randbytes(32))
+        account_file(custodian, "stash", stash)
+        account_file(custodian, "aura", aura)
+        account_file(custodian, "grandpa", grandpa)
+        account_file(custodian, "node-key", pair_from_seed(Scheme.ED25519, node.secret_bytes()))
+        keys = SessionKeys.from_pairs(aura, grandpa)
+        validators.append({
+            "name": custodian,
+            "stash": address(stash.public),
+            "session_keys": {"aura": address(aura.public), "grandpa": address(grandpa.public), "hex": keys.to_hex()},
+            "peer_id": node.peer_id,
+        })
+
+    bootnodes = []
+    for index in range(1, plan.bootnodes + 1):
+        custodian = f"bootnode-{index}"
+        node = node_key_from_secret(randbytes(32))
+        account_file(custodian, "node-key", pair_from_seed(Scheme.ED25519, node.secret_bytes()))
+        base = plan.bootnode_addresses[index - 1].rstrip("/") if plan.bootnode_addresses else None
+        bootnodes.append({"name": custodian, "peer_id": node.peer_id, "multiaddr": f"{base}/p2p/{node.peer_id}" if base else None})
+
+    manifest = {
+        "format": FORMAT,
+        "created": moment,
+        "network": {
+            "name": plan.name or plan.network, "id": plan.chain_id or plan.network, "chainType": "Live",
+            "protocolId": "fenn", "ss58Format": prefix, "tokenSymbol": "FNL", "tokenDecimals": 12,
+        },
+        "sudo": sudo,
+        "validators": validators,
+        "bootnodes": bootnodes,
+        "endowments": [{"address": sudo["address"], "amount": str(plan.sudo_endowment)}]
+        + [{"address": v["stash"], "amount": str(plan.validator_endowment)} for v in validators],
+        "secret_files": dict(sorted(hashes.items())),
+    }
+    validate(manifest)
+    manifest_path = out / "keys" / f"{plan.network}.json"
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(manifest_path, json.dumps(manifest, indent=2) + "\n")
+    return manifest

@@ -1,0 +1,132 @@
+"""``ceremony verify``, ``recover-sudo`` and ``export-keystore``: open the encrypted secrets with the
+custodians' passphrases and check them against the manifest, or put them to use."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from fennel_gov.ceremony.envelope import open_envelope
+from fennel_gov.ceremony.manifest import load_manifest
+from fennel_gov.errors import BadInput, InvalidKeyFile, VerificationFailed
+from fennel_gov.keys import KeyPair, SecretStr, SessionKeys, decrypt_account, node_key_from_secret, pair_from_seed, ss58
+from fennel_gov.keys.schemes import Scheme
+
+Passphrases = Callable[[str], SecretStr]
+
+
+def manifest_path(directory: Path) -> Path:
+    found = sorted((Path(directory) / "keys").glob("*.json"))
+    if len(found) != 1:
+        raise BadInput(f"expected one manifest in {directory}/keys/, found {len(found)}")
+    return found[0]
+
+
+def _open(directory: Path, relative: str, passphrase: SecretStr) -> KeyPair:
+    from fennel_gov.errors import WrongPassword
+
+    try:
+        data = (Path(directory) / relative).read_bytes()
+    except OSError as exc:
+        raise InvalidKeyFile(f"cannot read {relative}: {exc.strerror}") from None
+    try:
+        return decrypt_account(data, passphrase).pair
+    except WrongPassword:
+        custodian = Path(relative).parent.name
+        raise WrongPassword(f"the passphrase given for {custodian} does not open {relative}") from None
+
+
+def _share_words(directory: Path, custodian: str, passphrase: SecretStr) -> SecretStr:
+    path = Path(directory) / "secrets" / custodian / "sudo-share.json"
+    try:
+        return open_envelope(path.read_bytes(), passphrase)
+    except OSError as exc:
+        raise InvalidKeyFile(f"cannot read {path}: {exc.strerror}") from None
+
+
+def recover_sudo_seed(directory: Path, custodians: list[str], passphrases: Passphrases) -> bytes:
+    import shamir_mnemonic
+
+    words = [_share_words(directory, c, passphrases(c)).reveal() for c in custodians]
+    try:
+        return shamir_mnemonic.combine_mnemonics(words)
+    except shamir_mnemonic.MnemonicError as exc:
+        raise VerificationFailed(f"the shares do not combine: {exc}") from None
+
+
+def verify_ceremony(directory: Path, passphrases: Passphrases) -> dict[str, Any]:
+    directory = Path(directory)
+    manifest = load_manifest(manifest_path(directory))
+    prefix = int(manifest["network"].get("ss58Format", 42))
+    problems: list[str] = []
+    checked = 0
+
+    def expect(what: str, actual: str, wanted: str) -> None:
+        nonlocal checked
+        checked += 1
+        if actual != wanted:
+            problems.append(f"{what}: the secret gives {actual}, the manifest says {wanted}")
+
+    for relative, digest in manifest["secret_files"].items():
+        path = directory / relative
+        if not path.exists():
+            problems.append(f"{relative} is missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(f"{relative} does not match its SHA-256 in the manifest")
+        elif path.stat().st_mode & 0o077:
+            problems.append(f"{relative} is readable by others (mode {path.stat().st_mode & 0o777:o}); chmod 600 it")
+    sudo = manifest["sudo"]
+    if "shares" in sudo:
+        custodians = sudo["shares"]["custodians"]
+        seed = recover_sudo_seed(directory, custodians[: sudo["shares"]["threshold"]], passphrases)
+        expect("sudo (from the first K shares)", ss58.encode(pair_from_seed(Scheme.SR25519, seed).public, prefix), sudo["address"])
+        if len(custodians) > sudo["shares"]["threshold"]:
+            seed = recover_sudo_seed(directory, custodians[-sudo["shares"]["threshold"]:], passphrases)
+            expect("sudo (from the last K shares)", ss58.encode(pair_from_seed(Scheme.SR25519, seed).public, prefix), sudo["address"])
+    else:
+        expect("sudo", ss58.encode(_open(directory, "secrets/sudo/sudo.json", passphrases("sudo")).public, prefix), sudo["address"])
+    for validator in manifest["validators"]:
+        custodian = validator["name"]
+        phrase = passphrases(custodian)
+        stash = _open(directory, f"secrets/{custodian}/stash.json", phrase)
+        aura = _open(directory, f"secrets/{custodian}/aura.json", phrase)
+        grandpa = _open(directory, f"secrets/{custodian}/grandpa.json", phrase)
+        node = _open(directory, f"secrets/{custodian}/node-key.json", phrase)
+        expect(f"{custodian} stash", ss58.encode(stash.public, prefix), validator["stash"])
+        expect(f"{custodian} aura", ss58.encode(aura.public, prefix), validator["session_keys"]["aura"])
+        expect(f"{custodian} grandpa", ss58.encode(grandpa.public, prefix), validator["session_keys"]["grandpa"])
+        expect(f"{custodian} session keys", SessionKeys.from_pairs(aura, grandpa).to_hex(), validator["session_keys"]["hex"])
+        expect(f"{custodian} peer id", node_key_from_secret(node.seed).peer_id, validator["peer_id"])
+        if aura.public == stash.public:
+            problems.append(f"{custodian} reuses its account key as its aura key")
+    for bootnode in manifest.get("bootnodes", []):
+        node = _open(directory, f"secrets/{bootnode['name']}/node-key.json", passphrases(bootnode["name"]))
+        expect(f"{bootnode['name']} peer id", node_key_from_secret(node.seed).peer_id, bootnode["peer_id"])
+    return {"ok": not problems, "checked": checked, "problems": problems, "manifest": str(manifest_path(directory))}
+
+
+def export_keystore(directory: Path, validator: str, keystore: Path, passphrase: SecretStr, node_key_file: Path | None = None) -> list[str]:
+    """Write a validator's aura and grandpa keys into a node keystore (and its node key, if asked)."""
+    from fennel_gov._files import write_atomic
+    from fennel_gov.keys.keystore import insert_key
+
+    manifest = load_manifest(manifest_path(directory))
+    if validator not in {v["name"] for v in manifest["validators"]}:
+        names = ", ".join(v["name"] for v in manifest["validators"])
+        raise BadInput(f"no validator {validator!r} in the manifest ({names})")
+    written = []
+    for key_type, name in (("aura", "aura"), ("gran", "grandpa")):
+        pair = _open(directory, f"secrets/{validator}/{name}.json", passphrase)
+        path, _ = insert_key(keystore, key_type, SecretStr("0x" + pair.seed.hex()))
+        written.append(str(path))
+    if node_key_file is not None:
+        node = _open(directory, f"secrets/{validator}/node-key.json", passphrase)
+        write_atomic(node_key_file, node.seed.hex(), secret=True)
+        written.append(str(node_key_file))
+    return written
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())

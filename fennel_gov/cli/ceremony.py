@@ -1,0 +1,224 @@
+"""``fennel-gov ceremony``: the air-gapped key ceremony. Offline only; refuses to run on a networked machine."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from fennel_gov.cli._options import Json, hidden_prompt, stdin_is_tty
+from fennel_gov.cli._render import emit_json, emit_lines, note, table
+
+app = typer.Typer(help="The air-gapped key ceremony (offline).", no_args_is_help=True, rich_markup_mode=None)
+
+AllowNetwork = Annotated[bool, typer.Option("--allow-network", help="Run although a network interface is up (a rehearsal, never the real ceremony).")]
+PassphrasesStdin = Annotated[
+    bool, typer.Option("--passphrases-stdin", help="Read the custodians' passphrases from standard input, one line each, in custodian order.")
+]
+Dir = Annotated[Path, typer.Argument(help="The ceremony directory.", file_okay=False)]
+
+
+def _airgap(allow_network: bool) -> None:
+    from fennel_gov.ceremony.airgap import interfaces_up
+    from fennel_gov.errors import BadInput
+
+    up = interfaces_up()
+    if up and not allow_network:
+        raise BadInput(
+            f"network interface(s) {', '.join(up)} are up: a key ceremony runs on a machine with no network. "
+            "Disconnect, or pass --allow-network for a rehearsal"
+        )
+    if up:
+        note(f"WARNING: network interface(s) {', '.join(up)} are up; keys made here must not be used for a real network")
+
+
+class _Passphrases:
+    """Passphrases by custodian: from stdin lines (in the given order) or hidden prompts, asked once each."""
+
+    def __init__(self, order: list[str], from_stdin: bool, confirm: bool) -> None:
+        from fennel_gov.errors import BadInput, SecretUnavailable
+        from fennel_gov.keys import SecretStr
+
+        self._cache: dict[str, SecretStr] = {}
+        self._confirm = confirm
+        if from_stdin:
+            lines = sys.stdin.read().splitlines()
+            if len(lines) < len(order):
+                raise SecretUnavailable(
+                    f"standard input has {len(lines)} passphrase line(s); {len(order)} custodians need one each ({', '.join(order)})"
+                )
+            self._cache = {c: SecretStr(lines[i]) for i, c in enumerate(order)}
+        elif not stdin_is_tty():
+            raise BadInput("no terminal to ask the custodians' passphrases on; use --passphrases-stdin")
+
+    def __call__(self, custodian: str):
+        from fennel_gov.errors import BadInput
+        from fennel_gov.keys import SecretStr
+
+        if custodian not in self._cache:
+            first = hidden_prompt(f"Passphrase for custodian {custodian}: ")
+            if self._confirm and hidden_prompt(f"Repeat the passphrase for {custodian}: ") != first:
+                raise BadInput(f"the two passphrases for {custodian} differ; nothing was written")
+            self._cache[custodian] = SecretStr(first)
+        return self._cache[custodian]
+
+
+def _manifest_custodians(manifest: dict) -> list[str]:
+    sudo = manifest["sudo"]
+    first = sudo["shares"]["custodians"] if "shares" in sudo else ["sudo"]
+    return first + [v["name"] for v in manifest["validators"]] + [b["name"] for b in manifest.get("bootnodes", [])]
+
+
+@app.command()
+def init(
+    network: Annotated[str, typer.Option("--network", help="Network name; the manifest is keys/<network>.json.")],
+    validators: Annotated[int, typer.Option("--validators", help="Number of validators.")],
+    out: Annotated[Path, typer.Option("--out", help="New directory for the encrypted secrets and the manifest.", file_okay=False)],
+    bootnodes: Annotated[int, typer.Option("--bootnodes", help="Number of bootnodes.")] = 0,
+    sudo_shares: Annotated[Optional[str], typer.Option("--sudo-shares", help="Split the sudo key into K-of-N SLIP-39 shares, e.g. 2-of-3.")] = None,
+    bootnode_address: Annotated[list[str], typer.Option("--bootnode-address", help="Multiaddr of a bootnode without /p2p (repeat, in order).")] = [],
+    chain_name: Annotated[Optional[str], typer.Option("--name", help="Chain name for the spec (default: the network).")] = None,
+    validator_endowment: Annotated[int, typer.Option("--validator-endowment", help="FNL endowed to each validator stash.")] = 100,
+    sudo_endowment: Annotated[int, typer.Option("--sudo-endowment", help="FNL endowed to the sudo account.")] = 1_000_000,
+    passphrases_stdin: PassphrasesStdin = False,
+    allow_network: AllowNetwork = False,
+    as_json: Json = False,
+) -> None:
+    """Generate every key of a network, encrypt each secret for its custodian, write the public manifest."""
+    from fennel_gov.ceremony.generate import FNL, CeremonyPlan, parse_shares, run_ceremony
+    from fennel_gov.ceremony.manifest import fingerprint
+
+    _airgap(allow_network)
+    threshold, count = parse_shares(sudo_shares)
+    plan = CeremonyPlan(
+        network=network, validators=validators, bootnodes=bootnodes, sudo_threshold=threshold, sudo_shares=count,
+        name=chain_name, bootnode_addresses=tuple(bootnode_address),
+        validator_endowment=validator_endowment * FNL, sudo_endowment=sudo_endowment * FNL,
+    )
+    plan.check()
+    passphrases = _Passphrases(plan.custodians(), passphrases_stdin, confirm=True)
+    manifest = run_ceremony(plan, out, {c: passphrases(c) for c in plan.custodians()})
+    prints = fingerprint(manifest)
+    result = {"manifest": str(out / "keys" / f"{network}.json"), "custodians": plan.custodians(), "fingerprint": prints,
+              "sudo": manifest["sudo"]["address"], "validators": [v["stash"] for v in manifest["validators"]]}
+    if as_json:
+        emit_json(result)
+        return
+    emit_lines([
+        f"Manifest: {result['manifest']} (public; copy it into the repository's keys/)",
+        f"Secrets:  {out}/secrets/<custodian>/ (encrypted, 0600; never leaves the ceremony media unencrypted)",
+        f"Sudo:     {result['sudo']}" + (f" ({threshold}-of-{count} SLIP-39 shares)" if count else ""),
+        *[f"Validator {v['name']}: {v['stash']}  peer {v['peer_id']}" for v in manifest["validators"]],
+        *[f"Bootnode {b['name']}: {b['multiaddr'] or b['peer_id']}" for b in manifest["bootnodes"]],
+        f"Fingerprint: {prints['hex']}  ({prints['words']})",
+        "Next: 'fennel-gov ceremony verify' with every custodian, then 'fennel-gov chainspec build --manifest'.",
+    ])
+
+
+@app.command()
+def custodians(directory: Dir, as_json: Json = False) -> None:
+    """The custodians of a ceremony, in the order --passphrases-stdin expects their lines."""
+    from fennel_gov.ceremony.manifest import load_manifest
+    from fennel_gov.ceremony.verify import manifest_path
+
+    names = _manifest_custodians(load_manifest(manifest_path(directory)))
+    emit_json({"custodians": names}) if as_json else emit_lines(names)
+
+
+@app.command()
+def verify(directory: Dir, passphrases_stdin: PassphrasesStdin = False, allow_network: AllowNetwork = False, as_json: Json = False) -> None:
+    """Re-derive every public key from the encrypted secrets and check the manifest (and file hashes)."""
+    from fennel_gov.ceremony.manifest import fingerprint, load_manifest
+    from fennel_gov.ceremony.verify import manifest_path, verify_ceremony
+    from fennel_gov.errors import VerificationFailed
+
+    _airgap(allow_network)
+    manifest = load_manifest(manifest_path(directory))
+    result = verify_ceremony(directory, _Passphrases(_manifest_custodians(manifest), passphrases_stdin, confirm=False))
+    result["fingerprint"] = fingerprint(manifest)
+    if as_json:
+        emit_json(result)
+    else:
+        emit_lines([f"problem: {p}" for p in result["problems"]]
+                   + [f"{result['checked']} keys checked; fingerprint {result['fingerprint']['hex']} ({result['fingerprint']['words']})"])
+    if not result["ok"]:
+        raise VerificationFailed(f"{len(result['problems'])} problem(s) between the secrets and the manifest")
+
+
+@app.command("fingerprint")
+def fingerprint_command(
+    manifest: Annotated[Path, typer.Argument(help="A manifest (keys/<network>.json) or a ceremony directory.")],
+    as_json: Json = False,
+) -> None:
+    """A short checksum of the manifest to read aloud between two people."""
+    from fennel_gov.ceremony.manifest import fingerprint, load_manifest
+    from fennel_gov.ceremony.verify import manifest_path
+
+    path = manifest_path(manifest) if manifest.is_dir() else manifest
+    prints = fingerprint(load_manifest(path))
+    emit_json(prints) if as_json else emit_lines([f"{prints['hex']}  {prints['words']}"])
+
+
+@app.command("export-keystore")
+def export_keystore(
+    directory: Dir,
+    validator: Annotated[str, typer.Argument(help="Validator name from the manifest, e.g. validator-1.")],
+    keystore: Annotated[Path, typer.Option("--keystore", help="The node keystore directory to write (…/chains/<id>/keystore).", file_okay=False)],
+    node_key_file: Annotated[Optional[Path], typer.Option("--node-key-file", help="Also write the validator's libp2p node key here.", dir_okay=False)] = None,
+    passphrases_stdin: PassphrasesStdin = False,
+    allow_network: AllowNetwork = False,
+    as_json: Json = False,
+) -> None:
+    """Write a validator's session keys into a node keystore directory, ready to copy onto the validator."""
+    from fennel_gov.ceremony.verify import export_keystore as export
+
+    _airgap(allow_network)
+    passphrase = _Passphrases([validator], passphrases_stdin, confirm=False)(validator)
+    written = export(directory, validator, keystore, passphrase, node_key_file)
+    emit_json({"written": written}) if as_json else emit_lines([f"wrote {p}" for p in written])
+
+
+@app.command("recover-sudo")
+def recover_sudo(
+    directory: Dir,
+    shares: Annotated[list[str], typer.Option("--share", help="Custodian of a share to use (repeat K times), e.g. sudo-share-2.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write the sudo key as a polkadot-js JSON file (new password asked).", dir_okay=False)] = None,
+    passphrases_stdin: PassphrasesStdin = False,
+    allow_network: AllowNetwork = False,
+    as_json: Json = False,
+) -> None:
+    """Rebuild the sudo key from any K SLIP-39 shares and check it against the manifest."""
+    from fennel_gov.ceremony.manifest import load_manifest
+    from fennel_gov.ceremony.verify import manifest_path, recover_sudo_seed
+    from fennel_gov.errors import BadInput, VerificationFailed
+    from fennel_gov.keys import pair_from_seed, ss58
+    from fennel_gov.keys.schemes import Scheme
+
+    _airgap(allow_network)
+    manifest = load_manifest(manifest_path(directory))
+    if "shares" not in manifest["sudo"]:
+        raise BadInput("this ceremony's sudo key is not split into shares")
+    names = list(dict.fromkeys(shares))
+    order = names + (["new-password"] if out and passphrases_stdin else [])
+    passphrases = _Passphrases(order, passphrases_stdin, confirm=False)
+    seed = recover_sudo_seed(directory, names, passphrases)
+    pair = pair_from_seed(Scheme.SR25519, seed)
+    address = ss58.encode(pair.public, int(manifest["network"].get("ss58Format", 42)))
+    if address != manifest["sudo"]["address"]:
+        raise VerificationFailed(f"the shares give {address}, not the manifest's sudo {manifest['sudo']['address']}")
+    if out:
+        import json
+        import time
+
+        from fennel_gov._files import write_atomic
+        from fennel_gov.keys import encrypt_account
+        from fennel_gov.keys.sources import read_password
+
+        password = passphrases("new-password") if passphrases_stdin else read_password(
+            from_stdin=False, prompt=hidden_prompt, is_tty=stdin_is_tty(), what="new password", confirm=True)
+        document = encrypt_account(pair, password, name=f"{manifest['network']['name']} sudo", when_created_ms=int(time.time() * 1000), store_seed=True)
+        write_atomic(out, json.dumps(document, indent=2) + "\n", secret=True)
+    result = {"sudo": address, "matches_manifest": True, "written": str(out) if out else None}
+    emit_json(result) if as_json else emit_lines([f"Recovered the sudo key {address} (matches the manifest)"] + ([f"wrote {out} (encrypted, 0600)"] if out else []))

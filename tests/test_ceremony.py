@@ -1,0 +1,223 @@
+"""The air-gapped ceremony: generation, encryption, manifest, verification, shares, keystore export,
+and a network built from the manifest running on the real runtime."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import stat
+
+import pytest
+
+from fennel_gov.ceremony.generate import CeremonyPlan, run_ceremony
+from fennel_gov.keys import SecretStr
+
+PASSPHRASES = {
+    "sudo-share-1": "share one passphrase", "sudo-share-2": "share two passphrase", "sudo-share-3": "share three passphrase",
+    "validator-1": "validator one pass", "validator-2": "validator two pass", "validator-3": "validator three pass",
+    "bootnode-1": "bootnode one pass",
+}
+ORDER = ["sudo-share-1", "sudo-share-2", "sudo-share-3", "validator-1", "validator-2", "validator-3", "bootnode-1"]
+
+
+def stdin_for(order=ORDER, passphrases=PASSPHRASES) -> str:
+    return "".join(passphrases[c] + "\n" for c in order)
+
+
+@pytest.fixture(scope="module")
+def ceremony(tmp_path_factory):
+    """One 3-validator ceremony with a 2-of-3 split sudo key, made through the CLI."""
+    import io
+    import sys
+
+    from fennel_gov.cli import main
+
+    out = tmp_path_factory.mktemp("ceremony") / "fennel-test"
+    old = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin_for().encode()))
+    try:
+        code = main(["ceremony", "init", "--network", "fennel-test", "--validators", "3", "--bootnodes", "1",
+                     "--sudo-shares", "2-of-3", "--bootnode-address", "/dns4/boot1.fennel.example/tcp/30333",
+                     "--out", str(out), "--passphrases-stdin", "--allow-network", "--json"])
+    finally:
+        sys.stdin = old
+    assert code == 0
+    return out
+
+
+def manifest_of(directory):
+    return json.loads((directory / "keys" / "fennel-test.json").read_text())
+
+
+def test_manifest_is_public_and_complete(ceremony):
+    manifest = manifest_of(ceremony)
+    text = json.dumps(manifest)
+    for word in ("secretPhrase", "secretSeed", "mnemonic", "privateKey"):
+        assert word not in text
+    assert len(manifest["validators"]) == 3 and len(manifest["bootnodes"]) == 1
+    assert manifest["sudo"]["shares"] == {"scheme": "SLIP-39", "threshold": 2, "count": 3,
+                                          "custodians": ["sudo-share-1", "sudo-share-2", "sudo-share-3"]}
+    for validator in manifest["validators"]:
+        assert validator["stash"] != validator["session_keys"]["aura"]  # never the account key reused
+        assert validator["peer_id"].startswith("12D3KooW")
+    assert manifest["bootnodes"][0]["multiaddr"].endswith("/p2p/" + manifest["bootnodes"][0]["peer_id"])
+    # every secret file is listed with its SHA-256, is 0600, and is encrypted
+    for relative, digest in manifest["secret_files"].items():
+        path = ceremony / relative
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert "xsalsa20-poly1305" in path.read_text()
+    assert len(manifest["secret_files"]) == 3 + 3 * 4 + 1
+
+
+def test_verify_rederives_every_key(cli, ceremony):
+    run = cli("ceremony", "verify", ceremony, "--passphrases-stdin", "--allow-network", "--json", stdin=stdin_for())
+    assert run.exit_code == 0, run.stderr
+    assert run.json["ok"] and run.json["checked"] == 2 + 3 * 5 + 1
+
+
+def test_verify_names_the_custodian_whose_passphrase_is_wrong(cli, ceremony):
+    wrong = dict(PASSPHRASES, **{"validator-2": "not the passphrase"})
+    run = cli("ceremony", "verify", ceremony, "--passphrases-stdin", "--allow-network", stdin=stdin_for(passphrases=wrong))
+    assert run.exit_code == 2 and "validator-2" in run.stderr and "not the passphrase" not in run.stderr
+
+
+def test_verify_detects_a_tampered_secret_file(cli, ceremony, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ceremony, copy)
+    target = copy / "secrets" / "bootnode-1" / "node-key.json"
+    document = json.loads(target.read_text())
+    document["meta"]["name"] = "tampered"
+    target.write_text(json.dumps(document))
+    os.chmod(target, 0o600)
+    run = cli("ceremony", "verify", copy, "--passphrases-stdin", "--allow-network", "--json", stdin=stdin_for())
+    assert run.exit_code == 1
+    assert any("does not match its SHA-256" in p for p in run.json["problems"])
+
+
+def test_recover_sudo_from_any_two_shares_but_not_one(cli, ceremony, tmp_path):
+    sudo = manifest_of(ceremony)["sudo"]["address"]
+    for pair in (("sudo-share-1", "sudo-share-3"), ("sudo-share-3", "sudo-share-2")):
+        run = cli("ceremony", "recover-sudo", ceremony, "--share", pair[0], "--share", pair[1], "--passphrases-stdin",
+                  "--allow-network", "--json", stdin=stdin_for(pair))
+        assert run.exit_code == 0, run.stderr
+        assert run.json["sudo"] == sudo
+    one = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-2", "--passphrases-stdin", "--allow-network",
+              stdin=stdin_for(["sudo-share-2"]))
+    assert one.exit_code == 1 and "do not combine" in one.stderr
+    out = tmp_path / "sudo.json"
+    written = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "--out", out,
+                  "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-2"]) + "new sudo password\n")
+    assert written.exit_code == 0, written.stderr
+    back = cli("keys", "inspect", "--keystore-json", out, "--password-stdin", "--json", stdin="new sudo password\n")
+    assert back.json["ss58Address"] == sudo
+
+
+def test_the_shares_are_standard_slip39(ceremony):
+    import shamir_mnemonic
+
+    from fennel_gov.ceremony.envelope import open_envelope
+    from fennel_gov.keys import pair_from_seed, ss58
+    from fennel_gov.keys.schemes import Scheme
+
+    words = [open_envelope((ceremony / "secrets" / c / "sudo-share.json").read_bytes(), SecretStr(PASSPHRASES[c])).reveal()
+             for c in ("sudo-share-2", "sudo-share-3")]
+    assert all(len(w.split()) == 33 for w in words)  # SLIP-39 shares of a 256-bit secret
+    seed = shamir_mnemonic.combine_mnemonics(words)
+    assert ss58.encode(pair_from_seed(Scheme.SR25519, seed).public) == manifest_of(ceremony)["sudo"]["address"]
+
+
+def test_export_keystore_writes_the_validators_session_keys(cli, ceremony, tmp_path):
+    keystore = tmp_path / "keystore"
+    node_key = tmp_path / "node-key"
+    run = cli("ceremony", "export-keystore", ceremony, "validator-2", "--keystore", keystore, "--node-key-file", node_key,
+              "--passphrases-stdin", "--allow-network", stdin=PASSPHRASES["validator-2"] + "\n")
+    assert run.exit_code == 0, run.stderr
+    validator = manifest_of(ceremony)["validators"][1]
+    from fennel_gov.keys import ss58
+
+    aura = ss58.decode(validator["session_keys"]["aura"]).payload.hex()
+    grandpa = ss58.decode(validator["session_keys"]["grandpa"]).payload.hex()
+    assert sorted(p.name for p in keystore.iterdir()) == sorted(["61757261" + aura, "6772616e" + grandpa])
+    assert json.loads((keystore / ("61757261" + aura)).read_text()).startswith("0x")
+    assert cli("keys", "inspect-node-key", node_key, "--json").json["peerId"] == validator["peer_id"]
+
+
+def test_fingerprint_is_stable_and_changes_with_the_manifest(cli, ceremony, tmp_path):
+    first = cli("ceremony", "fingerprint", ceremony, "--json").json
+    assert first == cli("ceremony", "fingerprint", ceremony / "keys" / "fennel-test.json", "--json").json
+    assert len(first["words"].split()) == 6
+    changed = manifest_of(ceremony)
+    changed["validators"][0]["peer_id"] = manifest_of(ceremony)["validators"][1]["peer_id"]
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(changed))
+    assert cli("ceremony", "fingerprint", path, "--json").json["hex"] != first["hex"]
+
+
+def test_pinned_randomness_and_clock_make_the_same_ceremony(tmp_path):
+    def run(directory):
+        rng = random.Random(42)
+        plan = CeremonyPlan(network="pinned", validators=2, bootnodes=1)
+        passphrases = {c: SecretStr("long enough pass") for c in plan.custodians()}
+        return run_ceremony(plan, directory, passphrases, randbytes=rng.randbytes, now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+
+    assert run(tmp_path / "a") == run(tmp_path / "b")
+
+
+def test_init_refuses_a_short_passphrase_a_used_directory_and_a_networked_machine(cli, tmp_path, ceremony):
+    short = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "new", "--passphrases-stdin",
+                "--allow-network", stdin="short\nvalidator pass one\n")
+    assert short.exit_code == 2 and "shorter than 8" in short.stderr
+    assert not (tmp_path / "new" / "keys").exists()
+    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "--out", ceremony, "--passphrases-stdin",
+               "--allow-network", stdin=stdin_for())
+    assert used.exit_code == 2 and "not empty" in used.stderr
+    from fennel_gov.ceremony.airgap import interfaces_up
+
+    if interfaces_up():
+        networked = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "n", stdin="")
+        assert networked.exit_code == 2 and "--allow-network" in networked.stderr
+
+
+def test_interface_detection_reads_sysfs_flags(tmp_path):
+    from fennel_gov.ceremony.airgap import interfaces_up
+
+    for name, flags in (("lo", "0x9"), ("eth0", "0x1003"), ("wlan0", "0x1002")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "flags").write_text(flags + "\n")
+    assert interfaces_up(tmp_path) == ["eth0"]
+
+
+def test_the_ceremony_opens_no_socket(tmp_path, socket_disabled):
+    plan = CeremonyPlan(network="offline", validators=1, bootnodes=1, sudo_threshold=2, sudo_shares=2)
+    manifest = run_ceremony(plan, tmp_path / "c", {c: SecretStr("long enough pass") for c in plan.custodians()})
+    from fennel_gov.ceremony.verify import verify_ceremony
+
+    assert verify_ceremony(tmp_path / "c", lambda c: SecretStr("long enough pass"))["ok"]
+    assert manifest["validators"][0]["stash"]
+
+
+@pytest.mark.chain
+def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, ceremony, tmp_path):
+    from tests.chopsticks import Chopsticks
+
+    plain, raw = tmp_path / "plain.json", tmp_path / "raw.json"
+    built = cli("chainspec", "build", "--manifest", ceremony / "keys" / "fennel-test.json", "-o", plain)
+    assert built.exit_code == 0, built.stderr
+    assert cli("chainspec", "raw", plain, "-o", raw).exit_code == 0
+    checked = cli("chainspec", "verify", plain, "--profile", "production", "--json")
+    assert checked.json["errors"] == 0, checked.json
+    manifest = manifest_of(ceremony)
+    node = Chopsticks(tmp_path / "chopsticks.log", spec=raw)
+    try:
+        status = cli("status", "--url", node.url, "--json").json
+    finally:
+        node.stop()
+    assert sorted(status["validators"]) == sorted(v["stash"] for v in manifest["validators"])
+    assert status["sudo"] == manifest["sudo"]["address"]
+    assert all(status["next_keys"][v["stash"]] == v["session_keys"]["hex"] for v in manifest["validators"])
