@@ -213,11 +213,59 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
     checked = cli("chainspec", "verify", plain, "--profile", "production", "--json")
     assert checked.json["errors"] == 0, checked.json
     manifest = manifest_of(ceremony)
+    stashes = [v["stash"] for v in manifest["validators"]]
+    sudo_file = tmp_path / "sudo.json"
+    recovered = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-3", "--out", sudo_file,
+                    "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-3"]) + "sudo file password\n")
+    assert recovered.exit_code == 0, recovered.stderr
     node = Chopsticks(tmp_path / "chopsticks.log", spec=raw)
     try:
         status = cli("status", "--url", node.url, "--json").json
+        assert sorted(status["validators"]) == sorted(stashes)
+        assert status["sudo"] == manifest["sudo"]["address"]
+        assert all(status["next_keys"][v["stash"]] == v["session_keys"]["hex"] for v in manifest["validators"])
+
+        # A sudo change signed offline: build online, sign with sockets disabled, submit online.
+        call = cli("remove-validator", stashes[2], "--url", node.url, "--call-only").stdout.strip()
+        unsigned = tmp_path / "remove.json"
+        built = cli("tx", "build", "--call", call, "--signer", manifest["sudo"]["address"], "--url", node.url, "-o", unsigned)
+        assert built.exit_code == 0, built.stderr
+        import pytest_socket
+
+        pytest_socket.disable_socket()
+        try:
+            signed = cli("tx", "sign", unsigned, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
+                         stdin="sudo file password\n")
+        finally:
+            pytest_socket.enable_socket()
+        assert signed.exit_code == 0, signed.stderr
+        submitted = cli("tx", "submit", signed.json["output"], "--url", node.url, "--json")
+        assert submitted.exit_code == 0, submitted.stderr
+        assert "ValidatorManager.ValidatorRemoved" in submitted.json["events"]
+        status = cli("status", "--url", node.url, "--json").json
+        assert [q["account"] for q in status["queued_removals"]] == [stashes[2]]
     finally:
         node.stop()
-    assert sorted(status["validators"]) == sorted(v["stash"] for v in manifest["validators"])
-    assert status["sudo"] == manifest["sudo"]["address"]
-    assert all(status["next_keys"][v["stash"]] == v["session_keys"]["hex"] for v in manifest["validators"])
+
+
+def test_offline_signing_refuses_the_wrong_key_and_a_call_that_does_not_decode(cli, tmp_path):
+    from fennel_gov.txfile.payload import encode_era
+
+    assert encode_era(64, 42) == ((5 | (42 << 4)).to_bytes(2, "little"), 42)  # Substrate's Era::mortal(64, 42)
+    assert encode_era(4096, 10000)[1] == 10000 - 10000 % 4096 + (10000 % 4096)
+    unsigned = {
+        "format": "fennel-gov-unsigned-tx/1", "chain": {"genesis_hash": "0x" + "11" * 32, "spec_name": "fennel", "spec_version": 102,
+                                                          "transaction_version": 1, "ss58Format": 42},
+        "signer": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "nonce": 0, "tip": "0", "era": {"immortal": True},
+        "extensions": ["CheckNonce"], "call_data": "0x0600", "description": "x", "metadata": "0x00",
+    }
+    path = tmp_path / "u.json"
+    path.write_text(json.dumps(unsigned))
+    bad = cli("tx", "sign", path, "--signer", "stdin", "--yes", stdin="//Alice\n")
+    assert bad.exit_code == 2 and "do not sign" in bad.stderr
+    from fennel_gov.errors import VerificationFailed
+    from fennel_gov.keys import pair_from_suri
+    from fennel_gov.txfile.payload import sign_unsigned
+
+    with pytest.raises(VerificationFailed, match="payload is for"):
+        sign_unsigned(unsigned, pair_from_suri("//Bob", "sr25519"))

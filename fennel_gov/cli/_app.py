@@ -9,6 +9,7 @@ from fennel_gov.cli import ceremony as ceremony_cli
 from fennel_gov.cli import chainspec as chainspec_cli
 from fennel_gov.cli import governance as governance_cli
 from fennel_gov.cli import keys as keys_cli
+from fennel_gov.cli import tx as tx_cli
 
 app = typer.Typer(
     name="fennel-gov",
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(chainspec_cli.app, name="chainspec")
 app.add_typer(ceremony_cli.app, name="ceremony")
+app.add_typer(tx_cli.app, name="tx")
 governance_cli.register(app)
 
 

@@ -104,14 +104,27 @@ def submit_and_watch(
     progress: Callable[[str], None] | None = None,
     poll: float = 0.5,
 ) -> Receipt:
+    extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64})
+    return send_and_watch(chain, extrinsic.data.to_hex(), signer.ss58_address, wait=wait, timeout=timeout, progress=progress, poll=poll)
+
+
+def send_and_watch(
+    chain: Chain,
+    data: str,
+    signer_address: str,
+    *,
+    wait: str = "finalized",
+    timeout: float = 300.0,
+    progress: Callable[[str], None] | None = None,
+    poll: float = 0.5,
+) -> Receipt:
+    """Send a signed extrinsic once and follow it; see ``submit_and_watch``."""
     if wait not in ("included", "finalized"):
         raise ValueError("wait is 'included' or 'finalized'")
     say = progress or (lambda _message: None)
-    extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64})
-    data = extrinsic.data.to_hex()
     target = extrinsic_hash(data)
     start = chain.best_number() + 1
-    chain.submit_raw(data, signer.ss58_address)  # sent once; from here on we only look
+    chain.submit_raw(data, signer_address)  # sent once; from here on we only look
     say(f"submitted {target}, waiting for it to be {wait}")
     deadline = time.monotonic() + timeout
     scanned = start - 1

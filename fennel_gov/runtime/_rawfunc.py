@@ -18,7 +18,6 @@ from wasmtime import _ffi as ffi
 _REGISTRY: dict[int, tuple[Callable[..., Any], tuple[bool, ...], int]] = {}
 _NEXT_ID = [1]
 _NONE, _I32, _I64 = 0, 1, 2
-last_error: list[BaseException | None] = [None]
 
 
 def _signed(value: int, bits: int) -> int:
@@ -38,7 +37,6 @@ def _trampoline(env, caller, slots, count):  # pragma: no cover - exercised thro
             slots[0].i64 = _signed(value, 64)
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure must become a trap, never unwind into C
-        last_error[0] = exc
         message = str(exc).encode("utf-8", "replace") or type(exc).__name__.encode()
         trap = ffi.wasmtime_trap_new(ctypes.create_string_buffer(message), len(message))
         return ctypes.cast(trap, ctypes.c_void_p).value
@@ -60,8 +58,17 @@ def _kind(valtype: wasmtime.ValType) -> int:
     raise TypeError(f"unsupported host function value type {text}")
 
 
-def raw_func(store: wasmtime.Store, functype: wasmtime.FuncType, function: Callable[..., Any]) -> wasmtime.Func:
-    """A host function for ``functype`` that calls ``function`` with plain ints (i32 as unsigned)."""
+def release(envs: list[int]) -> None:
+    """Forget the Python callables of a finished call, so nothing keeps its store (and memory) alive."""
+    for env in envs:
+        _REGISTRY.pop(env, None)
+
+
+def raw_func(store: wasmtime.Store, functype: wasmtime.FuncType, function: Callable[..., Any], envs: list[int] | None = None) -> wasmtime.Func:
+    """A host function for ``functype`` that calls ``function`` with plain ints (i32 as unsigned).
+
+    The function's id is appended to ``envs``; pass them to ``release`` when the store is done.
+    """
     wide = tuple(_kind(p) == _I64 for p in functype.params)
     results = functype.results
     if len(results) > 1:
@@ -70,6 +77,8 @@ def raw_func(store: wasmtime.Store, functype: wasmtime.FuncType, function: Calla
     env = _NEXT_ID[0]
     _NEXT_ID[0] += 1
     _REGISTRY[env] = (function, wide, result)
+    if envs is not None:
+        envs.append(env)
     raw = ffi.wasmtime_func_t()
     ffi.wasmtime_func_new_unchecked(store._context(), functype.ptr(), _trampoline, env, _finalize, ctypes.byref(raw))
     return wasmtime.Func._from_raw(raw)

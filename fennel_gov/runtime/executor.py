@@ -63,16 +63,15 @@ _LIVE_MODULES: "weakref.WeakSet" = weakref.WeakSet()
 
 @atexit.register
 def _release_wasmtime() -> None:
-    """Free compiled modules before interpreter shutdown tears down wasmtime's bindings."""
-    global _ENGINE, _ALLOCATOR_MODULE
-    for module in list(_LIVE_MODULES):
-        module.close()
-    if _ALLOCATOR_MODULE is not None:
-        _ALLOCATOR_MODULE.close()
-    _ALLOCATOR_MODULE = None
-    if _ENGINE is not None:
-        _ENGINE.close()
-    _ENGINE = None
+    """At exit, let the interpreter free nothing of wasmtime's: stores still alive may need the
+    engine and modules, and wasmtime's bindings are torn down before late finalizers run. Free what
+    is unreachable now, then leave the rest to the operating system."""
+    import gc
+
+    gc.collect()
+    for item in [*_LIVE_MODULES, _ALLOCATOR_MODULE, _ENGINE]:
+        if item is not None:
+            item._Managed__ptr = None  # skip the destructor; the process is ending
 
 
 def engine():
@@ -200,6 +199,18 @@ class Runtime:
             log_level=log_level,
             runtime_version=self._nested_version,
         )
+        try:
+            return self._run(function, data, store, memory, allocator, context)
+        finally:
+            from fennel_gov.runtime._rawfunc import release
+
+            release(context.func_envs)
+
+    def _run(self, function, data, store, memory, allocator, context) -> CallOutcome:
+        import wasmtime
+
+        from fennel_gov.runtime.host import HostError, host_imports
+
         imports = host_imports(self.module, context, allocator)
         try:
             instance = wasmtime.Instance(store, self.module, imports)

@@ -40,7 +40,7 @@ class HostContext:
     runtime_version: Callable[[bytes], bytes | None] | None = None
     logs: list[tuple[int, str, str]] = field(default_factory=list)
     failure: str | None = None
-
+    func_envs: list[int] = field(default_factory=list)  # host functions to release after the call
     heap: memoryview | None = None  # the runtime's memory, viewed in place
 
     def __post_init__(self) -> None:
@@ -354,7 +354,7 @@ def host_imports(module, ctx: HostContext, wasm_allocator: Any) -> list[Any]:
         function = functions.get(item.name)
         if function is None:
             function = _missing(ctx, item.name)
-        imports.append(raw_func(ctx.store, item.type, function))
+        imports.append(raw_func(ctx.store, item.type, function, ctx.func_envs))
     return imports
 
 

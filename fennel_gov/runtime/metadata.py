@@ -64,6 +64,7 @@ class RuntimeMetadata:
         config.add_portable_registry(versioned)
         self._config = config
         self._metadata = versioned.value[1]["V14"]
+        self.scale = versioned
 
     @classmethod
     def from_runtime(cls, runtime: Runtime) -> "RuntimeMetadata":

@@ -1,0 +1,59 @@
+"""``tx build`` (online): everything the offline signer needs, in one file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fennel_gov.errors import BadInput
+from fennel_gov.governance.chain import Chain
+from fennel_gov.keys import ss58
+from fennel_gov.txfile.payload import UNSIGNED, check_extensions, encode_era
+
+
+def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | None = 4096, tip: int = 0) -> dict[str, Any]:
+    from scalecodec.base import ScaleBytes
+
+    from fennel_gov._codec import from_hex
+
+    raw_call = from_hex(call_data, what="the call data")
+    try:
+        call = chain.substrate.runtime_config.create_scale_object("Call", data=ScaleBytes(raw_call), metadata=chain.substrate.metadata)
+        decoded = call.decode()
+    except Exception as exc:  # noqa: BLE001
+        raise BadInput(f"the call data does not decode as a call of this runtime ({type(exc).__name__})") from None
+    address = ss58.encode(ss58.decode(signer).payload, chain.ss58_format)
+    extensions = [str(e["identifier"].value if hasattr(e["identifier"], "value") else e["identifier"]) for e in chain.substrate.metadata[1][1]["extrinsic"]["signed_extensions"]]
+    check_extensions(extensions)
+    version = chain.rpc("state_getRuntimeVersion", [])
+    nonce = chain.rpc("system_accountNextIndex", [address])
+    current = chain.best_number()
+    if period:
+        _, birth = encode_era(period, current)
+        era = {"period": period, "current": current, "birth_block": birth, "birth_hash": chain.rpc("chain_getBlockHash", [birth])}
+    else:
+        era = {"immortal": True}
+    metadata = chain.rpc("state_call", ["Metadata_metadata_at_version", "0x0e000000"])
+    from fennel_gov._codec import decode_compact
+
+    raw = bytes.fromhex(metadata[2:])
+    if raw[:1] != b"\x01":
+        raise BadInput("the node offers no V14 metadata to carry to the offline signer")
+    length, offset = decode_compact(raw, 1)
+    return {
+        "format": UNSIGNED,
+        "chain": {
+            "genesis_hash": chain.genesis_hash,
+            "spec_name": version["specName"],
+            "spec_version": version["specVersion"],
+            "transaction_version": version["transactionVersion"],
+            "ss58Format": chain.ss58_format,
+        },
+        "signer": address,
+        "nonce": nonce,
+        "tip": str(tip),
+        "era": era,
+        "extensions": extensions,
+        "call_data": "0x" + raw_call.hex(),
+        "description": f"{decoded['call_module']}.{decoded['call_function']}",
+        "metadata": "0x" + raw[offset : offset + length].hex(),
+    }
