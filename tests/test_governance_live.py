@@ -214,3 +214,17 @@ def test_a_node_that_drops_during_the_wait_is_reconnected_and_nothing_is_sent_tw
     assert json.loads(out)["success"] is True
     assert relay.accepted > accepted  # it reconnected
     assert rpc(chain.url, "system_accountNextIndex", [BOB]) == nonce_before + 1  # submitted exactly once
+
+
+def test_recover_finality_submits_grandpa_note_stalled(cli, chain):
+    from tests.chopsticks import rpc
+
+    run = cli("recover-finality", "--delay", "5", "--url", chain.url, "--signer", "stdin", "--yes", "--json", stdin="//Alice\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["success"] is True and "Sudo.Sudid" in run.json["events"]
+    from substrateinterface import SubstrateInterface
+
+    substrate = SubstrateInterface(url=chain.url)
+    stalled = substrate.query("Grandpa", "Stalled").value
+    substrate.close()
+    assert stalled is not None and stalled[0] == 5  # (delay, best finalized block)

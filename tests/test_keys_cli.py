@@ -226,3 +226,19 @@ def test_export_json_from_a_suri_file(cli, tmp_path):
     run = cli("keys", "export-json", "--out", out, "--suri-file", suri, "--password-stdin", stdin="pw\n")
     assert run.exit_code == 0, run.stderr
     assert json.loads(out.read_text())["address"] == "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
+
+
+def test_a_seed_keeping_json_file_works_where_a_secret_uri_is_needed(cli, tmp_path):
+    import json as _json
+
+    from fennel_gov.keys import SecretStr, encrypt_account, pair_from_suri
+
+    pair = pair_from_suri("//Dave", "ed25519")
+    path = tmp_path / "dave.json"
+    path.write_text(_json.dumps(encrypt_account(pair, SecretStr("dave pass"), name="d", when_created_ms=0, store_seed=True)))
+    run = cli("keys", "insert", "--keystore", tmp_path / "ks", "--key-type", "gran", "--keystore-json", path, "--password-stdin",
+              "--json", stdin="dave pass\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["publicKey"] == "0x" + pair.public.hex()
+    content = _json.loads(open(run.json["file"]).read())
+    assert content == "0x" + pair.seed.hex()

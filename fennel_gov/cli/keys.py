@@ -312,13 +312,15 @@ def insert(
     scheme: SchemeOpt = None,
     suri_file: SuriFile = None,
     keyring: KeyringName = None,
+    keystore_json: KeystoreJson = None,
+    password_stdin: PasswordStdin = False,
     as_json: Json = False,
 ) -> None:
     """Write a key into a node's keystore directory, as 'polkadot key insert' does (no unsafe RPC)."""
     from fennel_gov.keys.keystore import insert_key
     from fennel_gov.keys.schemes import Scheme
 
-    material = read_secret(secret_source(suri_file, keyring, None, False))
+    material = read_secret(secret_source(suri_file, keyring, keystore_json, password_stdin))
     path, pair = insert_key(keystore, key_type, material.require_suri("a node keystore entry"), Scheme.parse(scheme) if scheme else None)
     if as_json:
         emit_json({"file": str(path), "keyType": key_type, "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
@@ -424,13 +426,15 @@ def session_derive(
     network: Network = None,
     suri_file: SuriFile = None,
     keyring: KeyringName = None,
+    keystore_json: KeystoreJson = None,
+    password_stdin: PasswordStdin = False,
     as_json: Json = False,
 ) -> None:
     """The session keys of one secret URI used for both (aura sr25519, grandpa ed25519), as dev chains do."""
     from fennel_gov.keys.schemes import Scheme, pair_from_suri
     from fennel_gov.keys.session_keys import SessionKeys
 
-    material = read_secret(secret_source(suri_file, keyring, None, False))
+    material = read_secret(secret_source(suri_file, keyring, keystore_json, password_stdin))
     suri = material.require_suri("deriving session keys")
     keys = SessionKeys.from_pairs(pair_from_suri(suri, Scheme.SR25519), pair_from_suri(suri, Scheme.ED25519))
     _render_session(_session_info(keys, _prefix(network)), as_json)
@@ -457,14 +461,16 @@ def keyring_add(
     scheme: SchemeOpt = None,
     network: Network = None,
     suri_file: SuriFile = None,
+    keystore_json: KeystoreJson = None,
+    password_stdin: PasswordStdin = False,
     as_json: Json = False,
 ) -> None:
-    """Store a secret URI (typed at a hidden prompt or piped in) in the OS keyring."""
+    """Store a secret URI (typed at a hidden prompt, piped in, or from a seed-keeping JSON file) in the OS keyring."""
     from fennel_gov.keys import keyring_store
     from fennel_gov.keys.inspect import describe_pair
     from fennel_gov.keys.schemes import Scheme
 
-    material = read_secret(secret_source(suri_file, None, None, False))
+    material = read_secret(secret_source(suri_file, None, keystore_json, password_stdin))
     suri = material.require_suri("a keyring entry")
     pair = material.key_pair(Scheme.parse(scheme) if scheme else None)  # validates before storing
     keyring_store.store(name, suri)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fennel_gov._codec import blake2_256
 from fennel_gov.errors import BadInput
 from fennel_gov.governance.chain import Chain
 from fennel_gov.keys import ss58
@@ -56,4 +57,7 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
         "call_data": "0x" + raw_call.hex(),
         "description": f"{decoded['call_module']}.{decoded['call_function']}",
         "metadata": "0x" + raw[offset : offset + length].hex(),
+        # blake2-256 of the metadata carried here: 'tx sign' refuses a file whose metadata was altered.
+        # (The runtime's CheckMetadataHash extension is used in its 'disabled' mode.)
+        "metadata_hash": "0x" + blake2_256(raw[offset : offset + length]).hex(),
     }

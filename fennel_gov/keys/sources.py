@@ -116,7 +116,11 @@ def read_secret(
             raise InvalidKeyFile(f"cannot read {source.keystore_json}: {exc.strerror}") from None
         password = read_password(stdin=stdin, from_stdin=source.password_stdin, prompt=prompt, is_tty=is_tty)
         account = decrypt_account(document, password)
-        return SecretMaterial(pair=account.pair, origin=str(source.keystore_json))
+        # A file that keeps the seed can also act as a secret URI ("0x<seed>"), e.g. for a node keystore.
+        seed = account.pair.seed
+        return SecretMaterial(
+            pair=account.pair, suri=SecretStr("0x" + seed.hex()) if seed is not None else None, origin=str(source.keystore_json)
+        )
     if source.password_stdin:
         raise BadInput("--password-stdin goes with --keystore-json")
     if is_tty and prompt is not None:

@@ -129,8 +129,11 @@ def describe(unsigned: dict[str, Any]) -> dict[str, Any]:
 
     from fennel_gov.runtime.metadata import RuntimeMetadata
 
+    raw_metadata = _hex(unsigned["metadata"], "metadata")
+    if "metadata_hash" in unsigned and "0x" + blake2_256(raw_metadata).hex() != unsigned["metadata_hash"]:
+        raise BadInput("the file's metadata does not match its metadata_hash: the file was altered; do not sign it")
     try:
-        metadata = RuntimeMetadata(_hex(unsigned["metadata"], "metadata"), int(unsigned["chain"].get("ss58Format", 42)))
+        metadata = RuntimeMetadata(raw_metadata, int(unsigned["chain"].get("ss58Format", 42)))
         call = metadata._config.create_scale_object("Call", data=ScaleBytes(_hex(unsigned["call_data"], "call data")), metadata=metadata.scale)
         decoded = call.decode()
     except BadInput:
