@@ -37,6 +37,16 @@ def from_hex(text: str, *, what: str, length: int | None = None) -> bytes:
     return data
 
 
+def require_hex(text: object, what: str) -> bytes:
+    """Decode strictly ``0x``-prefixed hex (as chain specs and tx files write it), naming ``what``."""
+    if not isinstance(text, str) or not text.startswith("0x"):
+        raise BadInput(f"{what} is not 0x-prefixed hex")
+    try:
+        return bytes.fromhex(text[2:])
+    except ValueError:
+        raise BadInput(f"{what} is not valid hex") from None
+
+
 def encode_compact(value: int) -> bytes:
     """SCALE compact encoding of a non-negative integer."""
     if value < 0:

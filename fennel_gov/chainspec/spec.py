@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from fennel_gov._codec import require_hex as _hex
 from fennel_gov._files import write_atomic
 from fennel_gov.errors import BadInput
 
@@ -80,15 +81,6 @@ class ChainSpec:
     @property
     def properties(self) -> dict[str, Any]:
         return self.document.get("properties") or {}
-
-
-def _hex(text: Any, what: str) -> bytes:
-    if not isinstance(text, str) or not text.startswith("0x"):
-        raise BadInput(f"{what} is not 0x-prefixed hex")
-    try:
-        return bytes.fromhex(text[2:])
-    except ValueError:
-        raise BadInput(f"{what} is not valid hex") from None
 
 
 def dumps_raw(document: dict[str, Any]) -> str:

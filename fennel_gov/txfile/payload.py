@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fennel_gov._codec import blake2_256, encode_compact
+from fennel_gov._codec import require_hex as _hex
 from fennel_gov.errors import BadInput, VerificationFailed
 from fennel_gov.keys import KeyPair, Scheme, ss58
 
@@ -33,15 +34,6 @@ def encode_era(period: int, current: int) -> tuple[bytes, int]:
     encoded = min(15, max(1, period.bit_length() - 2)) | ((quantized_phase // quantize) << 4)
     birth = (max(current, quantized_phase) - quantized_phase) // period * period + quantized_phase
     return encoded.to_bytes(2, "little"), birth
-
-
-def _hex(text: str, what: str) -> bytes:
-    if not isinstance(text, str) or not text.startswith("0x"):
-        raise BadInput(f"{what} is not 0x hex")
-    try:
-        return bytes.fromhex(text[2:])
-    except ValueError:
-        raise BadInput(f"{what} is not valid hex") from None
 
 
 def check_extensions(names: list[str]) -> None:
