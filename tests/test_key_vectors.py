@@ -144,3 +144,29 @@ def test_ed25519_signatures_follow_rfc8032_test_1():
     assert pair.sign(b"").hex() == (
         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
     )
+
+
+def test_public_key_validity_per_scheme():
+    from fennel_gov.keys.schemes import is_valid_public
+
+    for suri in ("//Alice", "//Bob", "//x//y"):
+        assert is_valid_public("sr25519", pair_from_suri(suri, "sr25519").public)
+        assert is_valid_public("ed25519", pair_from_suri(suri, "ed25519").public)
+        assert is_valid_public("ecdsa", pair_from_suri(suri, "ecdsa").public)
+    assert not is_valid_public("sr25519", bytes.fromhex("11" * 32))
+    assert not is_valid_public("sr25519", bytes(32)) and not is_valid_public("ed25519", bytes(32))
+    assert not is_valid_public("ed25519", b"\xff" * 32)  # y ≥ p
+    # about half of random 32-byte strings are not on edwards25519 (no square root)
+    import random
+
+    rng = random.Random(3)
+    results = {is_valid_public("ed25519", rng.randbytes(32)) for _ in range(64)}
+    assert results == {True, False}
+
+
+def test_session_keys_that_could_never_sign_are_named():
+    from fennel_gov.keys import SessionKeys
+
+    good = SessionKeys.from_pairs(pair_from_suri("//Bob", "sr25519"), pair_from_suri("//Bob", "ed25519"))
+    assert good.problems() == []
+    assert SessionKeys.decode("0x" + "11" * 64).problems()[0].startswith("the aura half")

@@ -242,3 +242,8 @@ def test_a_seed_keeping_json_file_works_where_a_secret_uri_is_needed(cli, tmp_pa
     assert run.json["publicKey"] == "0x" + pair.public.hex()
     content = _json.loads(open(run.json["file"]).read())
     assert content == "0x" + pair.seed.hex()
+
+
+def test_set_keys_refuses_bytes_that_are_no_keys_before_connecting(cli):
+    run = cli("set-keys", "0x" + "11" * 64, "--url", "ws://127.0.0.1:1", "--signer", "stdin", stdin="//Bob\n")
+    assert run.exit_code == 2 and "could never sign" in run.stderr and "cannot reach" not in run.stderr

@@ -18,6 +18,7 @@ from fennel_gov.chainspec.spec import ChainSpec
 from fennel_gov.chainspec.state import read_state
 from fennel_gov.errors import BadInput
 from fennel_gov.keys import pair_from_suri, ss58
+from fennel_gov.keys.schemes import Scheme, is_valid_public
 from fennel_gov.keys.node_key import node_key_from_secret
 from fennel_gov.runtime import GenesisBuildError, Runtime, RuntimeTrap
 
@@ -46,17 +47,6 @@ def _dev_accounts() -> dict[bytes, str]:
 def _test_peer_ids() -> dict[str, str]:
     """Peer ids of node keys that appear in docs and test setups (0x00…01 to 0x00…10)."""
     return {node_key_from_secret(n.to_bytes(32, "big")).peer_id: f"0x{n:064x}" for n in range(1, 17)}
-
-
-def _is_ristretto(public: bytes) -> bool:
-    import sr25519
-
-    try:
-        # A structurally valid signature (identity R, zero s, schnorrkel marker bit): only the key can fail to parse.
-        sr25519.verify(bytes(63) + b"\x80", b"", public)
-        return True
-    except ValueError:
-        return False
 
 
 def verify_spec(spec: ChainSpec, profile: str, *, expect_code_hash: str | None = None) -> dict[str, Any]:
@@ -131,8 +121,11 @@ def verify_spec(spec: ChainSpec, profile: str, *, expect_code_hash: str | None =
                 add("error" if production else "info", "dev-session-key", f"{label} key of {who} is the dev key {dev[decode(address)]}")
         if validator.aura == validator.grandpa:
             add("error", "same-aura-grandpa", f"{who} uses the same bytes as its aura (sr25519) and grandpa (ed25519) key: one has the wrong scheme")
-        elif not _is_ristretto(decode(validator.aura)):
-            add("error", "aura-not-sr25519", f"aura key {validator.aura} of {who} is not an sr25519 public key")
+        else:
+            if not is_valid_public(Scheme.SR25519, decode(validator.aura)):
+                add("error", "aura-not-sr25519", f"aura key {validator.aura} of {who} is not an sr25519 public key")
+            if not is_valid_public(Scheme.ED25519, decode(validator.grandpa)):
+                add("error", "grandpa-not-ed25519", f"grandpa key {validator.grandpa} of {who} is not an ed25519 public key")
         if validator.aura == who:
             add("error" if production else "warning", "key-reuse", f"{who} uses its account key as its aura session key; generate separate session keys")
         if aura_seen[validator.aura] > 1:

@@ -215,9 +215,18 @@ def remove_validator(
                  as_json=as_json, summary={"action": "remove-validator", "account": target})
 
 
+def _check_session_keys(keys) -> None:
+    from fennel_gov.errors import BadInput
+
+    problems = keys.problems()
+    if problems:
+        raise BadInput(f"these session keys could never sign ({'; '.join(problems)}); check the bytes (aura first, then grandpa)")
+
+
 def _set_keys_call(chain, keys, proof: bytes):
     from fennel_gov.errors import BadInput
 
+    _check_session_keys(keys)
     if not chain.decode_session_keys(keys.encode()):
         raise BadInput("this runtime does not decode these bytes as its SessionKeys; check they came from this chain's node")
     return chain.compose("Session", "set_keys", {
@@ -239,6 +248,7 @@ def set_keys(
     from fennel_gov.keys import SessionKeys
 
     keys = SessionKeys.decode(session_keys)
+    _check_session_keys(keys)  # before any connection: bad bytes are bad input
     chain = _connect(url, network)
     call = _set_keys_call(chain, keys, from_hex(proof, what="--proof"))
     summary: dict[str, Any] = {"action": "set-keys", "session_keys": keys.to_hex()}

@@ -164,6 +164,50 @@ def derive_public(scheme: Scheme, public: bytes, junctions: tuple[Junction, ...]
     return public
 
 
+# -- public key validity ---------------------------------------------------------------------------
+
+_ED_P = 2**255 - 19
+_ED_D = (-121665 * pow(121666, _ED_P - 2, _ED_P)) % _ED_P
+_WEAK = {bytes(32), b"\x01" + bytes(31)}  # the zero encoding and the identity point
+
+
+def _ed25519_point(public: bytes) -> bool:
+    """Whether 32 bytes decompress to a point on edwards25519 (RFC 8032, 5.1.3)."""
+    y = int.from_bytes(public, "little") & ((1 << 255) - 1)
+    if y >= _ED_P:
+        return False
+    u, v = (y * y - 1) % _ED_P, (_ED_D * y * y + 1) % _ED_P
+    x2 = u * pow(v, _ED_P - 2, _ED_P) % _ED_P
+    if x2 == 0:
+        return not public[31] & 0x80
+    return pow(x2, (_ED_P - 1) // 2, _ED_P) == 1
+
+
+def is_valid_public(scheme: Scheme | str, public: bytes) -> bool:
+    """Whether ``public`` can be a key of ``scheme`` at all (a point that decodes, not a trivial one)."""
+    scheme = Scheme.parse(scheme)
+    if len(public) != scheme.public_length or public in _WEAK:
+        return False
+    if scheme is Scheme.SR25519:
+        import sr25519
+
+        try:
+            # identity R, zero s, schnorrkel's marker bit: only the key itself can fail to parse
+            sr25519.verify(bytes(63) + b"\x80", b"", public)
+            return True
+        except ValueError:
+            return False
+    if scheme is Scheme.ED25519:
+        return _ed25519_point(public)
+    import ecdsa
+
+    try:
+        ecdsa.VerifyingKey.from_string(public, curve=ecdsa.SECP256k1)
+        return True
+    except (ecdsa.MalformedPointError, ValueError):
+        return False
+
+
 # -- signatures --------------------------------------------------------------------------------
 
 

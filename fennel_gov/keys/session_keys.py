@@ -45,3 +45,14 @@ class SessionKeys:
                 f"Fennel session keys are 64 bytes (aura sr25519 + grandpa ed25519), got {len(raw)}"
             )
         return cls(aura=raw[:32], grandpa=raw[32:])
+
+    def problems(self) -> list[str]:
+        """Why these keys could never sign: an aura key that is no sr25519 point, a grandpa key no ed25519 point."""
+        from fennel_gov.keys.schemes import is_valid_public
+
+        found = []
+        if not is_valid_public(Scheme.SR25519, self.aura):
+            found.append("the aura half is not a valid sr25519 public key")
+        if not is_valid_public(Scheme.ED25519, self.grandpa):
+            found.append("the grandpa half is not a valid ed25519 public key")
+        return found
