@@ -35,23 +35,19 @@ class SubmissionTimedOut(Failure):
 
 
 def _module_error(chain: Chain, error: Any) -> dict[str, Any]:
-    """Decode a DispatchError value into {pallet, name, docs, hint}."""
+    """Decode a DispatchError value into {pallet, name, docs, hint} with the runtime's metadata."""
     if isinstance(error, dict) and "Module" in error:
         module = error["Module"]
-        index = module.get("index")
-        raw = module.get("error")
+        index, raw = module.get("index"), module.get("error")
         error_index = bytes.fromhex(raw[2:])[0] if isinstance(raw, str) else int(raw)
+        metadata = chain.substrate.metadata
         try:
-            pallet = chain.substrate.metadata.get_metadata_pallet_by_index(index) if hasattr(
-                chain.substrate.metadata, "get_metadata_pallet_by_index") else None
-            info = chain.substrate.metadata.get_module_error(module_index=index, error_index=error_index)
-            name = info.value["name"] if hasattr(info, "value") else info["name"]
-            docs = " ".join(info.value.get("docs", [])) if hasattr(info, "value") else ""
-            pallet_name = pallet.name if pallet is not None else next(
-                (p.name for p in chain.substrate.metadata.pallets if p.value.get("index") == index), str(index))
-        except Exception:  # noqa: BLE001 - an undecodable error is still reported
+            pallet = metadata.get_pallet_by_index(index)
+            info = metadata.get_module_error(module_index=index, error_index=error_index).value
+        except Exception:  # noqa: BLE001 - an undecodable error is still reported, by its numbers
             return {"pallet": str(index), "name": f"error {error_index}", "docs": "", "hint": None}
-        return {"pallet": pallet_name, "name": name, "docs": docs, "hint": HINTS.get(name)}
+        name = info["name"]
+        return {"pallet": pallet.name, "name": name, "docs": " ".join(info.get("docs", [])), "hint": HINTS.get(name)}
     if isinstance(error, dict) and error:
         name = next(iter(error))
         return {"pallet": "System", "name": name, "docs": str(error[name]) if error[name] else "", "hint": HINTS.get(name)}
