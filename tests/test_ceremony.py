@@ -269,3 +269,22 @@ def test_offline_signing_refuses_the_wrong_key_and_a_call_that_does_not_decode(c
 
     with pytest.raises(VerificationFailed, match="payload is for"):
         sign_unsigned(unsigned, pair_from_suri("//Bob", "sr25519"))
+
+
+def test_init_asks_each_custodian_twice_and_stops_on_a_mismatch(cli, tmp_path, monkeypatch):
+    import fennel_gov.cli.ceremony as ceremony_cli
+
+    answers = iter(["sudo passphrase", "sudo passphrase", "validator passphrase", "validator passfrase"])
+    asked = []
+
+    def prompt(text):
+        asked.append(text)
+        return next(answers)
+
+    monkeypatch.setattr(ceremony_cli, "hidden_prompt", prompt)
+    monkeypatch.setattr(ceremony_cli, "stdin_is_tty", lambda: True)
+    run = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "c", "--allow-network")
+    assert run.exit_code == 2 and "for validator-1 differ" in run.stderr
+    assert asked == ["Passphrase for custodian sudo: ", "Repeat the passphrase for sudo: ",
+                     "Passphrase for custodian validator-1: ", "Repeat the passphrase for validator-1: "]
+    assert not (tmp_path / "c").exists()
