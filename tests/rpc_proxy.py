@@ -10,10 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class RotateKeysProxy:
-    def __init__(self, upstream_ws: str, keys_hex: str) -> None:
+    def __init__(self, upstream_ws: str, keys_hex: str, *, with_owner: bool = False, proof_hex: str = "0x") -> None:
         self.upstream = upstream_ws.replace("ws://", "http://")
         self.keys_hex = keys_hex
+        self.with_owner = with_owner  # a newer node: author_rotateKeysWithOwner answers {keys, proof}
+        self.proof_hex = proof_hex
         self.rotations = 0
+        self.owners: list[str] = []
 
     def __enter__(self) -> str:
         proxy = self
@@ -22,9 +25,19 @@ class RotateKeysProxy:
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 request = json.loads(body)
-                if request["method"] == "author_rotateKeys":
+                method = request["method"]
+                result = None
+                if method == "author_rotateKeys":
                     proxy.rotations += 1
-                    answer = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": proxy.keys_hex}).encode()
+                    result = proxy.keys_hex
+                elif method == "author_rotateKeysWithOwner" and proxy.with_owner:
+                    proxy.rotations += 1
+                    proxy.owners.append(request["params"][0])
+                    result = {"keys": proxy.keys_hex, "proof": proxy.proof_hex}
+                elif method == "rpc_methods" and proxy.with_owner:
+                    result = {"methods": ["author_rotateKeys", "author_rotateKeysWithOwner", "rpc_methods"]}
+                if result is not None:
+                    answer = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}).encode()
                 else:
                     forward = urllib.request.Request(proxy.upstream, data=body, headers={"Content-Type": "application/json"})
                     with urllib.request.urlopen(forward, timeout=60) as reply:

@@ -172,8 +172,12 @@ def test_rotate_keys_through_a_validator_node_that_answers_author_rotate_keys(cl
         run = cli("rotate-keys", "--node-url", node_url, "--url", chain.url, "--signer", "stdin", "--yes", "--json", stdin="//Bob\n")
     assert run.exit_code == 0, run.stderr
     assert run.json["session_keys"] == fresh.to_hex() and run.json["next_keys_confirmed"] is True
-    status = cli("status", "--url", chain.url, "--json").json
-    assert status["next_keys"][BOB] == fresh.to_hex()
+    from substrateinterface import SubstrateInterface
+
+    substrate = SubstrateInterface(url=chain.url)
+    stored = substrate.query("Session", "NextKeys", [BOB]).value
+    substrate.close()
+    assert stored == {"aura": "0x" + fresh.aura.hex(), "grandpa": "0x" + fresh.grandpa.hex()}
 
 
 def test_a_node_that_drops_during_the_wait_is_reconnected_and_nothing_is_sent_twice(chain, tmp_path):
@@ -228,3 +232,19 @@ def test_recover_finality_submits_grandpa_note_stalled(cli, chain):
     stalled = substrate.query("Grandpa", "Stalled").value
     substrate.close()
     assert stalled is not None and stalled[0] == 5  # (delay, best finalized block)
+
+
+def test_rotate_keys_uses_author_rotate_keys_with_owner_where_the_node_offers_it(cli, chain):
+    import os
+
+    from fennel_gov.keys import SessionKeys, pair_from_seed
+    from fennel_gov.keys.schemes import Scheme
+    from tests.rpc_proxy import RotateKeysProxy
+
+    fresh = SessionKeys.from_pairs(pair_from_seed(Scheme.SR25519, os.urandom(32)), pair_from_seed(Scheme.ED25519, os.urandom(32)))
+    proxy = RotateKeysProxy(chain.url, fresh.to_hex(), with_owner=True, proof_hex="0x" + "ab" * 128)
+    with proxy as node_url:
+        run = cli("rotate-keys", "--node-url", node_url, "--url", chain.url, "--signer", "stdin", "--yes", "--json", stdin="//Bob\n")
+    assert run.exit_code == 0, run.stderr
+    assert proxy.owners == ["0x" + ss58.decode(BOB).payload.hex()]  # the owner is the signer's account
+    assert run.json["next_keys_confirmed"] is True
