@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from fennel_gov.errors import BadInput, RefusedOverwrite
 
@@ -63,6 +64,20 @@ def write_atomic(
         raise
     _fsync_directory(directory)
     return target
+
+
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON file; an unreadable or invalid file is one BadInput line that names it."""
+    import json
+
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise BadInput(f"{path} is not valid JSON (line {getattr(exc, 'lineno', '?')}): fix or regenerate it") from None
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from fennel_gov.keys import SecretStr, pair_from_suri, ss58
+from fennel_gov.keys import pair_from_suri, ss58
 from tests.chopsticks import Chopsticks
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
@@ -221,7 +221,6 @@ def test_a_node_that_drops_during_the_wait_is_reconnected_and_nothing_is_sent_tw
 
 
 def test_recover_finality_submits_grandpa_note_stalled(cli, chain):
-    from tests.chopsticks import rpc
 
     run = cli("recover-finality", "--delay", "5", "--url", chain.url, "--signer", "stdin", "--yes", "--json", stdin="//Alice\n")
     assert run.exit_code == 0, run.stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fennel_gov._codec import blake2_256
+from fennel_gov._files import read_json
 from fennel_gov.errors import BadInput
 from fennel_gov.keys import ss58
 
@@ -37,12 +38,7 @@ def fingerprint(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:
-    try:
-        manifest = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError:
-        raise BadInput(f"{path} is not valid JSON") from None
+    manifest = read_json(path)
     validate(manifest, str(path))
     return manifest
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fennel_gov._codec import require_hex as _hex
-from fennel_gov._files import write_atomic
+from fennel_gov._files import read_json, write_atomic
 from fennel_gov.errors import BadInput
 
 CODE_KEY = "0x3a636f6465"  # ":code"
@@ -28,15 +28,7 @@ class ChainSpec:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ChainSpec":
-        try:
-            text = Path(path).read_bytes()
-        except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
-        try:
-            document = json.loads(text)
-        except ValueError as exc:
-            raise BadInput(f"{path} is not valid JSON (line {getattr(exc, 'lineno', '?')}): fix or regenerate it") from None
-        return cls(document, str(path))
+        return cls(read_json(path), str(path))
 
     @property
     def genesis(self) -> dict[str, Any]:

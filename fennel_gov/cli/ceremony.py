@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from fennel_gov.cli._options import Json, hidden_prompt, stdin_is_tty
-from fennel_gov.cli._render import emit_json, emit_lines, note, table
+from fennel_gov.cli._render import emit_json, emit_lines, note
 
 app = typer.Typer(help="The air-gapped key ceremony (offline).", no_args_is_help=True, rich_markup_mode=None)
 

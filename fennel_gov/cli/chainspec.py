@@ -193,20 +193,13 @@ def build(
     as_json: Json = False,
 ) -> None:
     """Build a plain spec from a runtime and a preset and/or patch (or a ceremony manifest), as chain-spec-builder create does."""
-    import json
 
     from fennel_gov.chainspec.build import SpecOptions, build_plain_spec
     from fennel_gov.chainspec.spec import save
-    from fennel_gov.errors import BadInput
 
-    patch_document = None
-    if patch is not None:
-        try:
-            patch_document = json.loads(patch.read_text())
-        except OSError as exc:
-            raise BadInput(f"cannot read {patch}: {exc.strerror}") from None
-        except ValueError:
-            raise BadInput(f"{patch} is not valid JSON") from None
+    from fennel_gov._files import read_json
+
+    patch_document = read_json(patch) if patch is not None else None
     options = SpecOptions(
         name=name, id=chain_id, chain_type=chain_type, protocol_id=protocol_id,
         bootnodes=list(bootnode), properties=_parse_properties(prop),

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from fennel_gov.cli._options import Json, PasswordStdin, hidden_prompt, stdin_is_tty
-from fennel_gov.cli._render import emit_json, emit_lines, note, table
+from fennel_gov.cli._render import emit_json, emit_lines, table
 
 Url = Annotated[Optional[str], typer.Option("--url", help="Node RPC URL (ws://, wss://, http://). Or --network / FENNEL_GOV_URL.")]
 NetworkName = Annotated[Optional[str], typer.Option("--network", help="A network named in ~/.config/fennel-gov/config.toml.")]
@@ -284,8 +284,7 @@ def rotate_keys(
     wait: Wait = "finalized", yes: Yes = False, timeout: Timeout = 300.0, as_json: Json = False,
 ) -> None:
     """author_rotateKeys on the validator's node, then Session.set_keys with the result, then confirm NextKeys."""
-    from fennel_gov.governance.chain import Chain, ChainSigner
-    from fennel_gov.governance.config import Network
+    from fennel_gov.governance.chain import ChainSigner
     from fennel_gov.keys import SessionKeys
     from fennel_gov.errors import Failure
 

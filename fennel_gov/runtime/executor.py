@@ -179,7 +179,7 @@ class Runtime:
         """Call an exported runtime function with SCALE ``data`` against ``storage``."""
         import wasmtime
 
-        from fennel_gov.runtime.host import HostContext, HostError, host_imports
+        from fennel_gov.runtime.host import HostContext
 
         if function not in self.exports():
             raise BadInput(f"the runtime has no function {function}; is this the right runtime?")

@@ -8,12 +8,12 @@ in the metadata's order; an extension fennel-gov does not know is refused when t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from fennel_gov._codec import blake2_256, encode_compact
 from fennel_gov._codec import require_hex as _hex
+from fennel_gov._files import read_json
 from fennel_gov.errors import BadInput, VerificationFailed
 from fennel_gov.keys import KeyPair, Scheme, ss58
 
@@ -104,12 +104,7 @@ def sign_unsigned(unsigned: dict[str, Any], pair: KeyPair) -> dict[str, Any]:
 
 
 def load(path: Path, expected: str) -> dict[str, Any]:
-    try:
-        document = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise BadInput(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError:
-        raise BadInput(f"{path} is not valid JSON") from None
+    document = read_json(path)
     if not isinstance(document, dict) or document.get("format") != expected:
         raise BadInput(f"{path} is not a {expected} file")
     return document
