@@ -56,6 +56,18 @@ def recover_sudo_seed(directory: Path, custodians: list[str], passphrases: Passp
         raise VerificationFailed(f"the shares do not combine: {exc}") from None
 
 
+def recover_sudo(directory: Path, custodians: list[str], passphrases: Passphrases) -> tuple[KeyPair, str]:
+    """The sudo key from the given share custodians, checked against the manifest; (pair, address)."""
+    manifest = load_manifest(manifest_path(directory))
+    if "shares" not in manifest["sudo"]:
+        raise BadInput("this ceremony's sudo key is not split into shares")
+    pair = pair_from_seed(Scheme.SR25519, recover_sudo_seed(directory, custodians, passphrases))
+    address = ss58.encode(pair.public, int(manifest["network"].get("ss58Format", 42)))
+    if address != manifest["sudo"]["address"]:
+        raise VerificationFailed(f"the shares give {address}, not the manifest's sudo {manifest['sudo']['address']}")
+    return pair, address
+
+
 def verify_ceremony(directory: Path, passphrases: Passphrases) -> dict[str, Any]:
     directory = Path(directory)
     manifest = load_manifest(manifest_path(directory))

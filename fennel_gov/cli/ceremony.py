@@ -190,24 +190,12 @@ def recover_sudo(
     as_json: Json = False,
 ) -> None:
     """Rebuild the sudo key from any K SLIP-39 shares and check it against the manifest."""
-    from fennel_gov.ceremony.manifest import load_manifest
-    from fennel_gov.ceremony.verify import manifest_path, recover_sudo_seed
-    from fennel_gov.errors import BadInput, VerificationFailed
-    from fennel_gov.keys import pair_from_seed, ss58
-    from fennel_gov.keys.schemes import Scheme
+    from fennel_gov.ceremony.verify import recover_sudo as recover
 
     _airgap(allow_network)
-    manifest = load_manifest(manifest_path(directory))
-    if "shares" not in manifest["sudo"]:
-        raise BadInput("this ceremony's sudo key is not split into shares")
     names = list(dict.fromkeys(shares))
-    order = names + (["new-password"] if out and passphrases_stdin else [])
-    passphrases = _Passphrases(order, passphrases_stdin, confirm=False)
-    seed = recover_sudo_seed(directory, names, passphrases)
-    pair = pair_from_seed(Scheme.SR25519, seed)
-    address = ss58.encode(pair.public, int(manifest["network"].get("ss58Format", 42)))
-    if address != manifest["sudo"]["address"]:
-        raise VerificationFailed(f"the shares give {address}, not the manifest's sudo {manifest['sudo']['address']}")
+    passphrases = _Passphrases(names + (["new-password"] if out and passphrases_stdin else []), passphrases_stdin, confirm=False)
+    pair, address = recover(directory, names, passphrases)
     if out:
         import json
         import time
@@ -218,7 +206,7 @@ def recover_sudo(
 
         password = passphrases("new-password") if passphrases_stdin else read_password(
             from_stdin=False, prompt=hidden_prompt, is_tty=stdin_is_tty(), what="new password", confirm=True)
-        document = encrypt_account(pair, password, name=f"{manifest['network']['name']} sudo", when_created_ms=int(time.time() * 1000), store_seed=True)
+        document = encrypt_account(pair, password, name="sudo", when_created_ms=int(time.time() * 1000), store_seed=True)
         write_atomic(out, json.dumps(document, indent=2) + "\n", secret=True)
     result = {"sudo": address, "matches_manifest": True, "written": str(out) if out else None}
     emit_json(result) if as_json else emit_lines([f"Recovered the sudo key {address} (matches the manifest)"] + ([f"wrote {out} (encrypted, 0600)"] if out else []))
