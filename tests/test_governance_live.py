@@ -247,3 +247,9 @@ def test_rotate_keys_uses_author_rotate_keys_with_owner_where_the_node_offers_it
     assert run.exit_code == 0, run.stderr
     assert proxy.owners == ["0x" + ss58.decode(BOB).payload.hex()]  # the owner is the signer's account
     assert run.json["next_keys_confirmed"] is True
+
+
+def test_an_address_of_another_network_is_refused(cli, chain):
+    polkadot_bob = ss58.encode(ss58.decode(BOB).payload, 0)
+    run = cli("add-validator", polkadot_bob, "--url", chain.url, "--call-only")
+    assert run.exit_code == 2 and "prefix 0" in run.stderr and "re-encode" in run.stderr

@@ -51,7 +51,8 @@ def _progress(as_json: bool):
 def _address(text: str, chain) -> str:
     from fennel_gov.keys import ss58
 
-    decoded = ss58.decode(text)
+    # An address of another network is refused, not silently re-encoded: it is usually the wrong account.
+    decoded = ss58.decode(text, expect_prefix=chain.ss58_format)
     if len(decoded.payload) != 32:
         raise ss58.InvalidAddress(f"{text} is not a 32-byte account address")
     return ss58.encode(decoded.payload, chain.ss58_format)
