@@ -37,23 +37,19 @@ def _header(prefix: int, prefix_bits: int, nibbles: int) -> bytes:
     return bytes(out)
 
 
+# Nibble strings are kept as bytes of values 0..15; conversions go through hex text at C speed.
+_HEX_TO_NIBBLE = bytes.maketrans(b"0123456789abcdef", bytes(range(16)))
+_NIBBLE_TO_HEX = bytes.maketrans(bytes(range(16)), b"0123456789abcdef")
+
+
 def _partial(nibbles: bytes) -> bytes:
     """Pack nibbles two per byte; an odd count puts the first nibble alone in the low half."""
-    out = bytearray()
-    start = len(nibbles) % 2
-    if start:
-        out.append(nibbles[0])
-    for i in range(start, len(nibbles), 2):
-        out.append((nibbles[i] << 4) | nibbles[i + 1])
-    return bytes(out)
+    text = nibbles.translate(_NIBBLE_TO_HEX).decode("ascii")
+    return bytes.fromhex("0" + text if len(nibbles) % 2 else text)
 
 
 def _to_nibbles(key: bytes) -> bytes:
-    out = bytearray(len(key) * 2)
-    for i, byte in enumerate(key):
-        out[2 * i] = byte >> 4
-        out[2 * i + 1] = byte & 0x0F
-    return bytes(out)
+    return key.hex().encode("ascii").translate(_HEX_TO_NIBBLE)
 
 
 class _Encoder:
