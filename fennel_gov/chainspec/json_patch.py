@@ -8,23 +8,27 @@ balances above 2^64 survive.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 
 def merge(target: Any, patch: Any, *, legacy_null_removes: bool = False) -> Any:
-    """Return ``target`` with ``patch`` merged in (``target`` is not modified)."""
-    return _merge(copy.deepcopy(target), patch, legacy_null_removes)
-
-
-def _merge(target: Any, patch: Any, legacy: bool) -> Any:
+    """Return ``target`` with ``patch`` merged in. Neither input is modified: objects on the merge
+    path are copied, everything else is shared (the result is only read, then serialised)."""
     if isinstance(target, dict) and isinstance(patch, dict):
+        merged = dict(target)
         for key, value in patch.items():
-            if legacy and value is None:
-                target.pop(key, None)
-            elif key in target:
-                target[key] = _merge(target[key], value, legacy)
+            if legacy_null_removes and value is None:
+                merged.pop(key, None)
+            elif key in merged:
+                merged[key] = merge(merged[key], value, legacy_null_removes=legacy_null_removes)
             else:
-                target[key] = _merge(None, value, legacy) if isinstance(value, dict) and legacy else value
-        return target
-    return copy.deepcopy(patch)
+                merged[key] = _without_nulls(value) if legacy_null_removes else value
+        return merged
+    return patch
+
+
+def _without_nulls(value: Any) -> Any:
+    # Old nodes merged a new object into an empty one, so its own nulls were dropped too.
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    return value

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import ctypes
 
+from fennel_gov.runtime._blake2 import blake2b_wat
+
 N_ORDERS = 23
 MAX_ALLOCATION = 32 * 1024 * 1024
 NIL = 0xFFFFFFFF
@@ -132,6 +134,8 @@ WASM_HOST_FUNCTIONS = {
     "ext_hashing_twox_64_version_1": "twox_64",
     "ext_hashing_twox_128_version_1": "twox_128",
     "ext_hashing_twox_256_version_1": "twox_256",
+    "ext_hashing_blake2_128_version_1": "blake2_128",
+    "ext_hashing_blake2_256_version_1": "blake2_256",
 }
 
 
@@ -190,6 +194,7 @@ def allocator_wat() -> str:
     (i64.store $heap (local.get $head) (i64.or (i64.extend_i32_u (local.get $order)) (i64.const {_OCCUPIED})))
     (i32.add (local.get $head) (i32.const 8)))
 {_XXH64_WAT}
+{blake2b_wat()}
   (func (export "free") (param $ptr i32)
     (local $header_ptr i32) (local $header i64) (local $order i32)
     (if (i32.load $state (i32.const {_ERROR})) (then (call $fail (i32.const 5))))
