@@ -160,3 +160,26 @@ def test_truncated_and_non_wasm_code_are_bad_input():
     code = _module('(func (export "go") (param i32 i32) (result i64) (i64.const 0))', "")
     with pytest.raises(BadInput, match="does not compile"):
         Runtime.from_code(code[: len(code) - 5], use_cache=False)
+
+
+def test_hashes_served_from_wasm_match_the_references():
+    import hashlib
+
+    import xxhash
+
+    store, wasm, python = _allocators(pages=4, heap_base=16384)  # inputs live below the heap base
+    heap = python._heap  # the runtime memory both allocators (and the hash functions) work on
+    rng = random.Random(11)
+    for length in [*range(0, 140), 255, 256, 257, 1000, 8000]:
+        data = rng.randbytes(length)
+        heap[:length] = data
+        packed = (length << 32) | 0
+        for name, size, reference in (
+            ("blake2_128", 16, hashlib.blake2b(data, digest_size=16).digest()),
+            ("blake2_256", 32, hashlib.blake2b(data, digest_size=32).digest()),
+            ("twox_64", 8, xxhash.xxh64_intdigest(data, seed=0).to_bytes(8, "little")),
+            ("twox_128", 16, b"".join(xxhash.xxh64_intdigest(data, seed=s).to_bytes(8, "little") for s in (0, 1))),
+        ):
+            pointer = wasm[name](store, packed)
+            assert bytes(heap[pointer : pointer + size]) == reference, (name, length)
+
