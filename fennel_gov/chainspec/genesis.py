@@ -27,6 +27,7 @@ class Genesis:
     state_version: int
     state_root: bytes
     genesis_hash: bytes
+    runtime_version: RuntimeVersion | None = None  # when built from a runtime, its Core_version
 
 
 def genesis_config(runtime: Runtime, runtime_genesis: dict[str, Any], *, legacy_null_removes: bool = False) -> dict[str, Any]:
@@ -59,7 +60,10 @@ def genesis_hash_for(state_root: bytes) -> bytes:
 def genesis_of(top: dict[bytes, bytes], version: RuntimeVersion | int) -> Genesis:
     state_version = version if isinstance(version, int) else version.state_version
     root = trie_root(top, state_version)
-    return Genesis(top=top, state_version=state_version, state_root=root, genesis_hash=genesis_hash_for(root))
+    return Genesis(
+        top=top, state_version=state_version, state_root=root, genesis_hash=genesis_hash_for(root),
+        runtime_version=None if isinstance(version, int) else version,
+    )
 
 
 def to_raw(spec: ChainSpec, runtime: Runtime | None = None, *, legacy_null_removes: bool = False) -> tuple[dict[str, Any], Genesis]:

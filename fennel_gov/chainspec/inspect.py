@@ -14,7 +14,7 @@ from fennel_gov.chainspec.spec import ChainSpec
 from fennel_gov.chainspec.state import read_state
 from fennel_gov.errors import BadInput
 from fennel_gov.keys.node_key import public_from_peer_id
-from fennel_gov.runtime import Runtime, RuntimeVersion, core_version
+from fennel_gov.runtime import RuntimeVersion
 
 
 def parse_bootnode(address: str) -> dict[str, Any]:
@@ -43,10 +43,8 @@ def parse_bootnode(address: str) -> dict[str, Any]:
 
 
 def inspect_spec(spec: ChainSpec, *, top_holders: int = 5) -> dict[str, Any]:
-    runtime = Runtime.from_code(spec.code)
-    version = core_version(runtime)
-    _, genesis = to_raw(spec, runtime)
-    return report(spec, version, genesis, top_holders=top_holders)
+    _, genesis = to_raw(spec)  # runs Core_version once; the genesis carries it
+    return report(spec, genesis.runtime_version, genesis, top_holders=top_holders)
 
 
 def report(spec: ChainSpec, version: RuntimeVersion, genesis: Genesis, *, top_holders: int = 5) -> dict[str, Any]:
