@@ -4,7 +4,6 @@ custodians' passphrases and check them against the manifest, or put them to use.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -138,7 +137,3 @@ def export_keystore(directory: Path, validator: str, keystore: Path, passphrase:
         write_atomic(node_key_file, node.seed.hex(), secret=True)
         written.append(str(node_key_file))
     return written
-
-
-def load_json(path: Path) -> dict[str, Any]:
-    return json.loads(Path(path).read_text())

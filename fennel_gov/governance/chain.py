@@ -8,7 +8,6 @@ and a change is never submitted twice.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -305,7 +304,3 @@ def _explain_pool_error(error: Any, who: str) -> str:
 
 def extrinsic_hash(extrinsic_hex: str) -> str:
     return "0x" + blake2_256(bytes.fromhex(extrinsic_hex[2:])).hex()
-
-
-def wait_seconds(seconds: float) -> None:
-    time.sleep(seconds)

@@ -77,7 +77,7 @@ def outcome_error(chain: Chain, events: list[dict[str, Any]]) -> dict[str, Any] 
     return None
 
 
-def _find(chain: Chain, target: str, start: int, until: int, found_at: dict[int, str]) -> tuple[int, str] | None:
+def _find(chain: Chain, target: str, start: int, until: int) -> tuple[int, str] | None:
     for number in range(start, until + 1):
         block_hash = chain.rpc("chain_getBlockHash", [number])
         if block_hash is None:
@@ -85,7 +85,6 @@ def _find(chain: Chain, target: str, start: int, until: int, found_at: dict[int,
         block = chain.rpc("chain_getBlock", [block_hash])
         for extrinsic in block["block"]["extrinsics"]:
             if extrinsic_hash(extrinsic) == target:
-                found_at[number] = block_hash
                 return number, block_hash
     return None
 
@@ -125,12 +124,11 @@ def send_and_watch(
     deadline = time.monotonic() + timeout
     scanned = start - 1
     found: tuple[int, str] | None = None
-    found_at: dict[int, str] = {}
     while time.monotonic() < deadline:
         try:
             best = chain.best_number()
             if found is None and best > scanned:
-                found = _find(chain, target, scanned + 1, best, found_at)
+                found = _find(chain, target, scanned + 1, best)
                 scanned = best if found is None else scanned
                 if found is not None:
                     say(f"included in block #{found[0]}")

@@ -10,7 +10,6 @@ or their hex text; ``generate-node-key`` writes hex, as subkey does.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from fennel_gov.errors import BadInput, InvalidKeyFile
@@ -102,7 +101,3 @@ def public_from_peer_id(peer_id: str) -> bytes | None:
     if body[:4] != _PROTOBUF_ED25519 or len(body) != 36:
         return None
     return body[4:]
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

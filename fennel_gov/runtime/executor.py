@@ -16,7 +16,6 @@ import os
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from fennel_gov.errors import BadInput, Failure
 from fennel_gov.runtime._allocator import PyAllocator, memory_view
@@ -112,8 +111,8 @@ class Runtime:
         self.module = module
         _LIVE_MODULES.add(module)
         self.code_hash = code_hash
-        self._memory_pages, self._memory_max = self._memory_limits()
-        self._heap_base = self._global_export("__heap_base")
+        self._memory_pages = self._memory_pages_declared()
+        self._functions = self._exported_functions()
 
     @classmethod
     def from_code(cls, code: bytes, *, use_cache: bool = True) -> "Runtime":
@@ -146,26 +145,24 @@ class Runtime:
                 pass  # a cache is an optimisation, never a reason to fail
         return cls(wasm, module, code_hash)
 
-    def _memory_limits(self) -> tuple[int, int | None]:
+    def _memory_pages_declared(self) -> int:
         import wasmtime
 
         for item in self.module.imports:
             if isinstance(item.type, wasmtime.MemoryType):
-                return item.type.limits.min, item.type.limits.max
+                return item.type.limits.min
         raise BadInput("the runtime does not import its memory; it is not a Substrate runtime")
 
-    def _global_export(self, name: str) -> int:
+    def _exported_functions(self) -> list[str]:
+        """The exported function names, read once; checks ``__heap_base`` (read per call) exists."""
         import wasmtime
 
-        for item in self.module.exports:
-            if item.name == name and isinstance(item.type, wasmtime.GlobalType):
-                return -1  # read after instantiation
-        raise BadInput(f"the runtime exports no {name}; it is not a Substrate runtime")
+        if not any(e.name == "__heap_base" and isinstance(e.type, wasmtime.GlobalType) for e in self.module.exports):
+            raise BadInput("the runtime exports no __heap_base; it is not a Substrate runtime")
+        return [e.name for e in self.module.exports if isinstance(e.type, wasmtime.FuncType)]
 
     def exports(self) -> list[str]:
-        import wasmtime
-
-        return [e.name for e in self.module.exports if isinstance(e.type, wasmtime.FuncType)]
+        return list(self._functions)
 
     def call(
         self,
@@ -181,7 +178,7 @@ class Runtime:
 
         from fennel_gov.runtime.host import HostContext
 
-        if function not in self.exports():
+        if function not in self._functions:
             raise BadInput(f"the runtime has no function {function}; is this the right runtime?")
         store = wasmtime.Store(engine())
         pages = self._memory_pages + EXTRA_HEAP_PAGES
@@ -236,6 +233,3 @@ class Runtime:
             return Runtime.from_code(code).call("Core_version", b"").output
         except (BadInput, Failure):
             return None
-
-
-RuntimeFactory = Callable[[bytes], Runtime]

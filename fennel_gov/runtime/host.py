@@ -107,12 +107,6 @@ def _option(value: bytes | None) -> bytes:
     return b"\x00" if value is None else b"\x01" + encode_bytes(value)
 
 
-def _decode_option_u32(data: bytes) -> int | None:
-    if not data or data[0] == 0:
-        return None
-    return int.from_bytes(data[1:5], "little")
-
-
 def _decode_vec_of_bytes(data: bytes) -> list[bytes]:
     count, offset = decode_compact(data)
     items = []
@@ -175,7 +169,7 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
         return 1 if ctx.read_packed(key) in storage else 0
 
     def storage_clear_prefix_v2(prefix, limit):
-        _decode_option_u32(ctx.read_packed(limit))  # BasicExternalities ignores the limit
+        # ``limit`` is ignored, as BasicExternalities (the node's genesis externalities) ignores it.
         removed = storage.clear_prefix(ctx.read_packed(prefix))
         return ctx.give_packed(b"\x00" + removed.to_bytes(4, "little"))  # KillStorageResult::AllRemoved
 
