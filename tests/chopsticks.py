@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "fixtures" / "fennel-solonet" / "development-raw.json"
+SPEC = ROOT / "tests" / "fixtures" / "fennel-solonet" / "development-raw.json"
 BINARY = ROOT / "node_modules" / ".bin" / "chopsticks"
 
 

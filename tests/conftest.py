@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "fennel-solonet"
+FIXTURES = ROOT / "tests" / "fixtures" / "fennel-solonet"  # copied from fennel-solonet (MIT-0, LICENSE beside them)
 EMBEDDED_DEV_SPEC = ROOT / "chainspecs" / "development.json"
 
 
