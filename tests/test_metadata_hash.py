@@ -169,3 +169,114 @@ def test_corrupted_metadata_gives_a_hash_or_invalid_metadata_never_a_crash(data)
     except InvalidMetadata:
         return
     assert len(digest) == 32
+
+
+def test_system_ss58_prefix_is_read_from_the_metadata():
+    from fennel_gov.txfile.metadata_hash import ss58_prefix_of
+
+    assert ss58_prefix_of(fennel_metadata()) == 42
+    assert ss58_prefix_of(crate_fixture("polkadot_metadata_v15")) == 0
+    assert ss58_prefix_of(crate_fixture("kusama_metadata_v15")) == 2
+
+
+def test_runtime_metadata_hash_follows_the_wasm_builders_recipe():
+    """spec name/version from Core_version, base58 prefix from System.SS58Prefix: only the token
+    symbol and decimals are the build's choice."""
+    from fennel_gov.runtime import Runtime
+    from fennel_gov.txfile.metadata_hash import runtime_metadata_hash
+
+    runtime = Runtime.from_code(FENNEL_V102.read_bytes())
+    assert runtime_metadata_hash(runtime, decimals=12, token_symbol="FNL").hex() == FENNEL_V102_HASH
+    assert runtime_metadata_hash(runtime, decimals=12, token_symbol="UNIT").hex() != FENNEL_V102_HASH
+
+
+# --- A small V15 metadata written by hand, to pin each transformation rule on its own ---------
+
+def _c(n: int) -> bytes:
+    from fennel_gov.txfile._scale import compact
+
+    return compact(n)
+
+
+def _s(text: str) -> bytes:
+    return _c(len(text.encode())) + text.encode()
+
+
+def _ty(type_def: bytes, path: tuple[str, ...] = ()) -> bytes:
+    """A scale-info type: path, no type parameters, the definition, no docs."""
+    return _c(len(path)) + b"".join(_s(p) for p in path) + b"\x00" + type_def + b"\x00"
+
+
+def _prim(index: int) -> bytes:
+    return _ty(b"\x05" + bytes([index]))
+
+
+def _fields(*fields: tuple[str | None, int]) -> bytes:
+    return _c(len(fields)) + b"".join(
+        (b"\x00" if name is None else b"\x01" + _s(name)) + _c(ty) + b"\x00" + b"\x00" for name, ty in fields
+    )
+
+
+def _v15(types: list[bytes], *, address: int, call: int, signature: int,
+         extensions: list[tuple[str, int, int]], ids: list[int] | None = None) -> bytes:
+    ids = ids if ids is not None else list(range(len(types)))
+    registry = _c(len(types)) + b"".join(_c(i) + t for i, t in zip(ids, types))
+    extrinsic = (b"\x04" + _c(address) + _c(call) + _c(signature) + _c(0)
+                 + _c(len(extensions)) + b"".join(_s(n) + _c(a) + _c(b) for n, a, b in extensions))
+    return b"meta\x0f" + registry + b"\x00" + extrinsic + _c(0) + b"\x00" + _c(0) * 3 + b"\x00"
+
+
+HAND_TYPES = [
+    _prim(5),                                                   # 0: u32
+    _ty(b"\x00" + _fields(("parts", 0)), ("Perbill",)),         # 1: struct { parts: u32 }
+    _ty(b"\x06" + _c(1)),                                       # 2: Compact<Perbill>
+    _ty(b"\x04" + _c(0)),                                       # 3: ()
+    _ty(b"\x06" + _c(3)),                                       # 4: Compact<()>
+    # 5: enum Call { b(Compact<Perbill>) = 1, a = 0 }, declared out of index order
+    _ty(b"\x01" + _c(2) + _s("b") + _fields(("x", 2)) + b"\x01\x00" + _s("a") + _fields() + b"\x00\x00", ("Call",)),
+    _prim(3),                                                   # 6: u8
+    _ty(b"\x00" + _fields(), ("bitvec", "order", "Lsb0")),      # 7: Lsb0
+    _ty(b"\x07" + _c(6) + _c(7)),                               # 8: BitVec<u8, Lsb0>
+]
+
+
+def test_hand_written_metadata_gives_the_leaves_and_extrinsic_metadata_the_rfc_describes():
+    metadata = _v15(HAND_TYPES, address=0, call=5, signature=8, extensions=[("X", 4, 3)])
+    digest = build_metadata_digest(metadata, **FENNEL_EXTRA)
+    # Kept types, numbered in registry order: Call (5) → 0, BitVec (8) → 1. The Perbill struct is
+    # only under a Compact, so it is pruned.
+    by_id_call, by_id_bits, compact_u32, void, u32 = b"\x16\x00", b"\x16\x04", b"\x11", b"\x15", b"\x05"
+    call_path = b"\x04" + _s("Call")
+    leaves = [
+        call_path + b"\x01" + _s("a") + b"\x00" + _c(0) + _c(0),  # variants sorted by index
+        call_path + b"\x01" + _s("b") + b"\x04" + b"\x01" + _s("x") + compact_u32 + b"\x00" + _c(1) + _c(0),
+        b"\x00" + b"\x05" + b"\x01\x01" + _c(1),  # bit sequence: 1-byte store, least significant bit first
+    ]
+    assert digest.types_tree_root == merkle_root([blake3.blake3(leaf).digest() for leaf in leaves])
+    extrinsic = b"\x04" + u32 + by_id_call + by_id_bits + b"\x04" + _s("X") + void + void
+    assert digest.extrinsic_metadata_hash == blake3.blake3(extrinsic).digest()
+
+
+@pytest.mark.parametrize(
+    "types, ids, message",
+    [
+        # Compact over a struct of two integers: no single primitive to compact.
+        (HAND_TYPES[:1] + [_ty(b"\x00" + _fields(("a", 0), ("b", 9)))] + HAND_TYPES[2:] + [_prim(6)],
+         None, "not one unsigned integer"),
+        # Two variants with the same index.
+        (HAND_TYPES[:5] + [_ty(b"\x01" + _c(2) + _s("b") + _fields() + b"\x00\x00" + _s("a") + _fields() + b"\x00\x00")]
+         + HAND_TYPES[6:], None, "repeats a variant index"),
+        # A field referring to a type the registry lacks.
+        (HAND_TYPES[:5] + [_ty(b"\x01" + _c(1) + _s("a") + _fields(("x", 99)) + b"\x00\x00")] + HAND_TYPES[6:],
+         None, "type id 99"),
+        # A bit order type that is neither Lsb0 nor Msb0.
+        (HAND_TYPES[:7] + [_ty(b"\x00" + _fields(), ("bitvec", "order", "Other"))] + HAND_TYPES[8:],
+         None, "neither Lsb0 nor Msb0"),
+        # Registry entries whose ids are not their positions.
+        (HAND_TYPES, [0, 1, 2, 3, 4, 5, 6, 8, 7], "claims type id"),
+    ],
+)
+def test_metadata_the_rfc_cannot_express_is_refused(types, ids, message):
+    metadata = _v15(types, address=0, call=5, signature=8, extensions=[("X", 4, 3)], ids=ids)
+    with pytest.raises(InvalidMetadata, match=message):
+        metadata_digest(metadata, **FENNEL_EXTRA)

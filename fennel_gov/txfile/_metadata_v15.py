@@ -1,8 +1,8 @@
 """Decode ``RuntimeMetadataPrefixed`` holding V15 metadata: the portable type registry (scale-info)
 and the extrinsic metadata, which is all the RFC-78 metadata hash reads.
 
-The rest of V15 (pallets, runtime APIs, outer enums, custom values) is decoded only to be skipped,
-so the whole blob must be well-formed and fully consumed. Layouts follow frame-metadata's
+The rest of V15 (pallets, runtime APIs, outer enums, custom values) is decoded only to be skipped
+(but for ``System.SS58Prefix``), so the whole blob must be well-formed and fully consumed. Layouts follow frame-metadata's
 ``v15.rs``/``v14.rs`` and scale-info's portable form.
 """
 
@@ -69,6 +69,8 @@ class ExtrinsicMetadata:
 class MetadataV15:
     types: tuple[PortableType, ...]
     extrinsic: ExtrinsicMetadata
+    # ``System.SS58Prefix`` (a u16 constant), which substrate-wasm-builder reads as base58 prefix.
+    ss58_prefix: int | None
 
 
 def metadata_version(prefixed: bytes) -> int:
@@ -85,8 +87,12 @@ def decode_v15(prefixed: bytes) -> MetadataV15:
     reader = Reader(prefixed)
     reader.offset = 5
     types = _registry(reader)
+    ss58_prefix = None
     for _ in range(reader.length()):
-        _skip_pallet(reader)
+        name, constants = _pallet(reader)
+        value = constants.get("SS58Prefix")
+        if name == "System" and value is not None and len(value) == 2:
+            ss58_prefix = int.from_bytes(value, "little")
     extrinsic = _extrinsic(reader)
     reader.compact()  # the Runtime type
     for _ in range(reader.length()):
@@ -99,7 +105,7 @@ def decode_v15(prefixed: bytes) -> MetadataV15:
         reader.bytes()
     if reader.remaining():
         raise ScaleError(f"{reader.remaining()} bytes left over after the V15 metadata")
-    return MetadataV15(types, extrinsic)
+    return MetadataV15(types, extrinsic, ss58_prefix)
 
 
 def _fields(reader: Reader) -> tuple[Field, ...]:
@@ -159,8 +165,9 @@ def _registry(reader: Reader) -> tuple[PortableType, ...]:
     return tuple(types)
 
 
-def _skip_pallet(reader: Reader) -> None:
-    reader.str()  # name
+def _pallet(reader: Reader) -> tuple[str, dict[str, bytes]]:
+    """Skip a pallet's metadata; return its name and constant values."""
+    name = reader.str()
     if reader.option_flag():  # storage
         reader.str()  # prefix
         for _ in range(reader.length()):
@@ -183,15 +190,17 @@ def _skip_pallet(reader: Reader) -> None:
     for _ in range(2):  # calls, event
         if reader.option_flag():
             reader.compact()
-    for _ in range(reader.length()):  # constants
-        reader.str()
-        reader.compact()
-        reader.bytes()
-        reader.strs()
+    constants = {}
+    for _ in range(reader.length()):
+        constant = reader.str()
+        reader.compact()  # type
+        constants[constant] = reader.bytes()
+        reader.strs()  # docs
     if reader.option_flag():  # error
         reader.compact()
     reader.u8()  # index
     reader.strs()  # docs
+    return name, constants
 
 
 def _extrinsic(reader: Reader) -> ExtrinsicMetadata:

@@ -29,6 +29,7 @@ ids must equal registry positions, and an enum may not repeat a variant index.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import blake3
 
@@ -36,7 +37,17 @@ from fennel_gov.errors import BadInput
 from fennel_gov.txfile import _metadata_v15 as v15
 from fennel_gov.txfile._scale import ScaleError, compact, option_str, string, vec
 
-__all__ = ["InvalidMetadata", "MetadataDigest", "build_metadata_digest", "metadata_digest"]
+if TYPE_CHECKING:
+    from fennel_gov.runtime import Runtime
+
+__all__ = [
+    "InvalidMetadata",
+    "MetadataDigest",
+    "build_metadata_digest",
+    "metadata_digest",
+    "runtime_metadata_hash",
+    "ss58_prefix_of",
+]
 
 # The crate's ``TypeRef`` indices: the 15 scale-info primitives keep their order (0..14).
 _COMPACT_REF = {v15.U8: 15, v15.U16: 16, v15.U32: 17, v15.U64: 18, v15.U128: 19, v15.U256: 20}
@@ -105,6 +116,49 @@ def metadata_digest(
     ).hash()
 
 
+def runtime_metadata_hash(runtime: "Runtime", *, decimals: int, token_symbol: str) -> bytes:
+    """The metadata hash exactly as substrate-wasm-builder computes it when a runtime is built with
+    ``enable_metadata_hash(token_symbol, decimals)``: V15 metadata and ``Core_version`` from the
+    runtime itself, base58 prefix from its ``System.SS58Prefix`` constant. Only ``decimals`` and
+    ``token_symbol`` come from outside, and they must be the ones the build passed."""
+    from fennel_gov.runtime import core_version, metadata
+
+    version = core_version(runtime)
+    metadata_prefixed = metadata(runtime, (15,))
+    return metadata_digest(
+        metadata_prefixed,
+        spec_version=version.spec_version,
+        spec_name=version.spec_name,
+        base58_prefix=ss58_prefix_of(metadata_prefixed),
+        decimals=decimals,
+        token_symbol=token_symbol,
+    )
+
+
+def ss58_prefix_of(metadata_prefixed: bytes) -> int:
+    """The ``System.SS58Prefix`` constant of V15 metadata (the base58 prefix the build hashes)."""
+    metadata = _decode(metadata_prefixed)
+    if metadata.ss58_prefix is None:
+        raise InvalidMetadata("the metadata has no System.SS58Prefix constant (a u16)")
+    return metadata.ss58_prefix
+
+
+def _decode(metadata_prefixed: bytes) -> v15.MetadataV15:
+    if not isinstance(metadata_prefixed, (bytes, bytearray, memoryview)):
+        raise InvalidMetadata("the metadata must be bytes (RuntimeMetadataPrefixed)")
+    data = bytes(metadata_prefixed)
+    try:
+        version = v15.metadata_version(data)
+        if version != v15.V15:
+            raise InvalidMetadata(
+                f"the metadata is V{version}; the RFC-78 hash is defined over V15 metadata, which "
+                "the runtime gives through Metadata_metadata_at_version(15)"
+            )
+        return v15.decode_v15(data)
+    except ScaleError as error:
+        raise InvalidMetadata(f"the metadata does not decode as V15: {error}") from None
+
+
 def build_metadata_digest(
     metadata_prefixed: bytes,
     *,
@@ -121,20 +175,11 @@ def build_metadata_digest(
     for what, text in (("spec_name", spec_name), ("token_symbol", token_symbol)):
         if not isinstance(text, str):
             raise BadInput(f"{what} must be a string")
-    if not isinstance(metadata_prefixed, (bytes, bytearray, memoryview)):
-        raise InvalidMetadata("the metadata must be bytes (RuntimeMetadataPrefixed)")
-    data = bytes(metadata_prefixed)
+    metadata = _decode(metadata_prefixed)
     try:
-        version = v15.metadata_version(data)
-        if version != v15.V15:
-            raise InvalidMetadata(
-                f"the metadata is V{version}; the RFC-78 hash is defined over V15 metadata, which "
-                "the runtime gives through Metadata_metadata_at_version(15)"
-            )
-        metadata = v15.decode_v15(data)
         leaves, extrinsic = _Transform(metadata).run()
     except ScaleError as error:
-        raise InvalidMetadata(f"the metadata does not decode as V15: {error}") from None
+        raise InvalidMetadata(f"the metadata's types cannot be merkleized: {error}") from None
     return MetadataDigest(
         types_tree_root=merkle_root([blake3.blake3(leaf).digest() for leaf in leaves]),
         extrinsic_metadata_hash=blake3.blake3(extrinsic).digest(),
