@@ -139,7 +139,7 @@ def test_v14_metadata_is_refused_naming_v15():
     [
         (lambda m: b"atem" + m[4:], "'meta' magic"),
         (lambda m: m[:-1], "truncated"),
-        (lambda m: m + b"\x00", "1 bytes left over"),
+        (lambda m: m + b"\x00", "1 byte left over"),
         (lambda m: m[:5] + b"\xfe\xff\xff\xff" + m[9:], "exceeds"),  # a forged registry length
     ],
 )

@@ -104,7 +104,8 @@ def decode_v15(prefixed: bytes) -> MetadataV15:
         reader.compact()
         reader.bytes()
     if reader.remaining():
-        raise ScaleError(f"{reader.remaining()} bytes left over after the V15 metadata")
+        left = reader.remaining()
+        raise ScaleError(f"{left} byte{'s' if left > 1 else ''} left over after the V15 metadata")
     return MetadataV15(types, extrinsic, ss58_prefix)
 
 

@@ -102,9 +102,10 @@ def metadata_digest(
     """The 32-byte RFC-78 metadata hash of ``metadata_prefixed`` (``RuntimeMetadataPrefixed``
     bytes holding V15, as ``fennel_gov.runtime.calls.metadata(runtime, (15,))`` returns them).
 
-    ``spec_version`` and ``spec_name`` are the runtime's (``Core_version``); ``base58_prefix``,
-    ``decimals`` and ``token_symbol`` must be exactly what the runtime's build passed to its
-    metadata-hash generation, or the chain rejects the signature. Raises :class:`InvalidMetadata`.
+    ``spec_version`` and ``spec_name`` are the runtime's (``Core_version``), ``base58_prefix`` its
+    ``System.SS58Prefix`` (see :func:`ss58_prefix_of`); ``decimals`` and ``token_symbol`` must be
+    exactly what the runtime's build passed to its metadata-hash generation, or the chain rejects
+    the signature. Raises :class:`InvalidMetadata` (and ``BadInput`` for out-of-range values).
     """
     return build_metadata_digest(
         metadata_prefixed,
@@ -124,20 +125,23 @@ def runtime_metadata_hash(runtime: "Runtime", *, decimals: int, token_symbol: st
     from fennel_gov.runtime import core_version, metadata
 
     version = core_version(runtime)
-    metadata_prefixed = metadata(runtime, (15,))
-    return metadata_digest(
-        metadata_prefixed,
+    decoded = _decode(metadata(runtime, (15,)))
+    return _digest(
+        decoded,
         spec_version=version.spec_version,
         spec_name=version.spec_name,
-        base58_prefix=ss58_prefix_of(metadata_prefixed),
+        base58_prefix=_ss58_prefix(decoded),
         decimals=decimals,
         token_symbol=token_symbol,
-    )
+    ).hash()
 
 
 def ss58_prefix_of(metadata_prefixed: bytes) -> int:
     """The ``System.SS58Prefix`` constant of V15 metadata (the base58 prefix the build hashes)."""
-    metadata = _decode(metadata_prefixed)
+    return _ss58_prefix(_decode(metadata_prefixed))
+
+
+def _ss58_prefix(metadata: v15.MetadataV15) -> int:
     if metadata.ss58_prefix is None:
         raise InvalidMetadata("the metadata has no System.SS58Prefix constant (a u16)")
     return metadata.ss58_prefix
@@ -169,13 +173,31 @@ def build_metadata_digest(
     token_symbol: str,
 ) -> MetadataDigest:
     """The full ``MetadataDigest::V1`` for ``metadata_prefixed``; see :func:`metadata_digest`."""
+    return _digest(
+        _decode(metadata_prefixed),
+        spec_version=spec_version,
+        spec_name=spec_name,
+        base58_prefix=base58_prefix,
+        decimals=decimals,
+        token_symbol=token_symbol,
+    )
+
+
+def _digest(
+    metadata: v15.MetadataV15,
+    *,
+    spec_version: int,
+    spec_name: str,
+    base58_prefix: int,
+    decimals: int,
+    token_symbol: str,
+) -> MetadataDigest:
     _check_int("spec_version", spec_version, 32)
     _check_int("base58_prefix", base58_prefix, 16)
     _check_int("decimals", decimals, 8)
     for what, text in (("spec_name", spec_name), ("token_symbol", token_symbol)):
         if not isinstance(text, str):
             raise BadInput(f"{what} must be a string")
-    metadata = _decode(metadata_prefixed)
     try:
         leaves, extrinsic = _Transform(metadata).run()
     except ScaleError as error:
