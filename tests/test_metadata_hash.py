@@ -280,3 +280,14 @@ def test_metadata_the_rfc_cannot_express_is_refused(types, ids, message):
     metadata = _v15(types, address=0, call=5, signature=8, extensions=[("X", 4, 3)], ids=ids)
     with pytest.raises(InvalidMetadata, match=message):
         metadata_digest(metadata, **FENNEL_EXTRA)
+
+
+def test_the_module_pulls_in_no_network_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, fennel_gov.txfile.metadata_hash; print(','.join(sorted(m for m in sys.modules "
+            "if m.split('.')[0] in ('substrateinterface', 'websocket', 'requests', 'urllib3', 'http', 'ssl'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
