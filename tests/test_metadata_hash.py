@@ -45,7 +45,7 @@ FENNEL_EXTRA = dict(spec_version=102, spec_name="fennel", base58_prefix=42, deci
 # Obtained once (not needed by this test) with @polkadot-api/merkleize-metadata 1.3.0, installed
 # outside the repo: `npm install --prefix /tmp/papi-mm @polkadot-api/merkleize-metadata`, then
 # `merkleizeMetadata(bytes, {decimals: 12, tokenSymbol: "FNL", specName: "fennel", specVersion: 102,
-# base58Prefix: 42}).digest()` over the bytes `fennel_gov.runtime.metadata(runtime, (15,))` returns
+# base58Prefix: 42}).digest()` over the bytes `fennel_gov.runtime.calls.metadata(runtime, (15,))` returns
 # for fennel-v102.compact.compressed.wasm. That package reads spec name, spec version and SS58
 # prefix from the metadata itself (System.Version, System.SS58Prefix) and checked them against the
 # hints, so they are the runtime's own.
@@ -63,7 +63,8 @@ def crate_fixture(name: str) -> bytes:
 
 @lru_cache(maxsize=None)
 def fennel_metadata(version: int = 15) -> bytes:
-    from fennel_gov.runtime import Runtime, metadata
+    from fennel_gov.runtime import Runtime
+    from fennel_gov.runtime.calls import metadata  # not fennel_gov.runtime.metadata: a submodule shadows it
 
     return metadata(Runtime.from_code(FENNEL_V102.read_bytes()), (version,))
 
@@ -74,7 +75,8 @@ def test_reproduces_the_reference_crates_fixture_hashes(name):
 
 
 def test_fennel_v102_hash_matches_polkadot_api_and_is_computed_without_sockets(socket_disabled):
-    from fennel_gov.runtime import core_version, Runtime
+    from fennel_gov.runtime import Runtime
+    from fennel_gov.runtime.calls import core_version
 
     version = core_version(Runtime.from_code(FENNEL_V102.read_bytes()))
     assert (version.spec_name, version.spec_version) == ("fennel", 102)
@@ -182,6 +184,7 @@ def test_system_ss58_prefix_is_read_from_the_metadata():
 def test_runtime_metadata_hash_follows_the_wasm_builders_recipe():
     """spec name/version from Core_version, base58 prefix from System.SS58Prefix: only the token
     symbol and decimals are the build's choice."""
+    import fennel_gov.runtime.metadata  # noqa: F401  shadows the package's `metadata` function
     from fennel_gov.runtime import Runtime
     from fennel_gov.txfile.metadata_hash import runtime_metadata_hash
 

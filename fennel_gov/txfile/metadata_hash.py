@@ -122,7 +122,9 @@ def runtime_metadata_hash(runtime: "Runtime", *, decimals: int, token_symbol: st
     ``enable_metadata_hash(token_symbol, decimals)``: V15 metadata and ``Core_version`` from the
     runtime itself, base58 prefix from its ``System.SS58Prefix`` constant. Only ``decimals`` and
     ``token_symbol`` come from outside, and they must be the ones the build passed."""
-    from fennel_gov.runtime import core_version, metadata
+    # From `calls`: the package attribute `fennel_gov.runtime.metadata` is shadowed by the submodule
+    # of that name once anything imports `fennel_gov.runtime.metadata`.
+    from fennel_gov.runtime.calls import core_version, metadata
 
     version = core_version(runtime)
     decoded = _decode(metadata(runtime, (15,)))
