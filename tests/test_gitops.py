@@ -94,15 +94,96 @@ def controller(tmp_path_factory):
     return directory / "cert.pem", private
 
 
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def bech32(hrp: str, data: bytes) -> str:
+    """BIP-173 bech32, as age encodes its keys."""
+    words, acc, bits = [], 0, 0
+    for byte in data:
+        acc, bits = (acc << 8) | byte, bits + 8
+        while bits >= 5:
+            bits -= 5
+            words.append((acc >> bits) & 31)
+    if bits:
+        words.append((acc << (5 - bits)) & 31)
+
+    def polymod(values):
+        check = 1
+        for value in values:
+            top, check = check >> 25, (check & 0x1FFFFFF) << 5 ^ value
+            for i, g in enumerate((0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)):
+                check ^= g if (top >> i) & 1 else 0
+        return check
+
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    mod = polymod(expanded + words + [0] * 6) ^ 1
+    return hrp + "1" + "".join(_BECH32[d] for d in words + [(mod >> 5 * (5 - i)) & 31 for i in range(6)])
+
+
 @pytest.fixture(scope="module")
 def age_identity(tmp_path_factory):
-    """An age identity made by Debian's age-keygen (the Flux side), and its recipient."""
-    if shutil.which("age-keygen") is None or shutil.which("age") is None:
-        pytest.fail("the age command is needed to check SOPS files independently: apt-get install -y age")
+    """An age X25519 identity (the key in Flux's sops-age Secret): its file, recipient and private scalar."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    key = X25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     path = tmp_path_factory.mktemp("age") / "identity.txt"
-    subprocess.run(["age-keygen", "-o", str(path)], check=True, capture_output=True)
-    recipient = subprocess.run(["age-keygen", "-y", str(path)], check=True, capture_output=True, text=True).stdout.strip()
-    return path, recipient
+    path.write_text(bech32("age-secret-key-", private).upper() + "\n")
+    recipient = bech32("age", public)
+    if shutil.which("age-keygen"):  # Debian's age agrees with our encoding of the identity
+        assert subprocess.run(["age-keygen", "-y", str(path)], check=True, capture_output=True, text=True).stdout.strip() == recipient
+    return path, recipient, private
+
+
+def age_decrypt(armored: str, private: bytes) -> bytes:
+    """age v1 (age-encryption.org/v1), X25519 recipients only, from the format: header, MAC, STREAM payload."""
+    from cryptography.hazmat.primitives import hashes, hmac
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def hkdf(ikm: bytes, salt: bytes, info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(ikm)
+
+    def b64(text: bytes) -> bytes:
+        return base64.b64decode(text + b"=" * (-len(text) % 4))
+
+    lines = armored.strip().splitlines()
+    assert lines[0] == "-----BEGIN AGE ENCRYPTED FILE-----" and lines[-1] == "-----END AGE ENCRYPTED FILE-----"
+    blob = base64.b64decode("".join(lines[1:-1]))
+    header_end = blob.index(b"\n--- ") + 1
+    mac_line_end = blob.index(b"\n", header_end)
+    header, payload = blob[:header_end], blob[mac_line_end + 1 :]
+    header_lines = header.split(b"\n")[:-1]
+    assert header_lines[0] == b"age-encryption.org/v1"
+    identity = X25519PrivateKey.from_private_bytes(private)
+    ours = identity.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    file_key, i = None, 1
+    while i < len(header_lines):
+        args = header_lines[i].split(b" ")
+        body, i = b"", i + 1
+        while True:
+            body += header_lines[i]
+            i += 1
+            if len(header_lines[i - 1]) < 64:
+                break
+        if args[:2] == [b"->", b"X25519"] and file_key is None:
+            share = b64(args[2])
+            shared = identity.exchange(X25519PublicKey.from_public_bytes(share))
+            wrap = hkdf(shared, share + ours, b"age-encryption.org/v1/X25519")
+            file_key = ChaCha20Poly1305(wrap).decrypt(bytes(12), b64(body), None)
+    assert file_key is not None, "no X25519 stanza for this identity"
+    mac = hmac.HMAC(hkdf(file_key, b"", b"header"), hashes.SHA256())
+    mac.update(header + b"---")
+    mac.verify(b64(blob[header_end + 4 : mac_line_end]))
+    stream = ChaCha20Poly1305(hkdf(file_key, payload[:16], b"payload"))
+    chunk = payload[16:]
+    assert len(chunk) <= 64 * 1024 + 16  # one (last) chunk: counter 0, last flag 1
+    return stream.decrypt(bytes(11) + b"\x01", chunk, None)
 
 
 def render_argv(ceremony, out, *extra):
@@ -164,13 +245,18 @@ def sops_value(key: bytes, text: str, additional: str) -> str:
     return cipher.decrypt_and_verify(base64.b64decode(data), base64.b64decode(tag)).decode()
 
 
-def sops_open(document: dict, identity: Path) -> dict:
-    """Decrypt a SOPS YAML document: data key from age (the command), values, then the MAC check."""
+def sops_open(document: dict, identity) -> dict:
+    """Decrypt a SOPS YAML document: the data key from its age stanza, the values, then the MAC check.
+
+    The data key is opened by our age reader and, where Debian's ``age`` command is installed, by it too."""
+    path, _, private = identity
     meta = document["sops"]
     keys = set()
     for stanza in meta["age"]:
-        done = subprocess.run(["age", "-d", "-i", str(identity)], input=stanza["enc"].encode(), capture_output=True, check=True)
-        keys.add(done.stdout)
+        keys.add(age_decrypt(stanza["enc"], private))
+        if shutil.which("age"):
+            done = subprocess.run(["age", "-d", "-i", str(path)], input=stanza["enc"].encode(), capture_output=True, check=True)
+            keys.add(done.stdout)
     (key,) = keys
     assert len(key) == 32
     digest = hashlib.sha512()
@@ -240,7 +326,7 @@ def test_sops_secrets_open_with_age_and_their_mac_holds(sops_dir, age_identity, 
     for obj in files.values():
         assert obj["kind"] == "Secret" and obj["sops"]["age"][0]["recipient"] == age_identity[1]
         assert all(v.startswith("ENC[AES256_GCM,") for v in obj["stringData"].values())
-        plain = sops_open(obj, age_identity[0])
+        plain = sops_open(obj, age_identity)
         labels = plain["metadata"]["labels"]
         check_key(manifest, labels["fennel.network/node"], labels["fennel.network/key"], plain["stringData"])
     rules = yaml.safe_load((sops_dir / ".sops.yaml").read_text())
@@ -254,11 +340,11 @@ def test_the_sops_mac_covers_clear_values_and_the_key_path(sops_dir, age_identit
     relabelled = json.loads(json.dumps(obj))
     relabelled["metadata"]["labels"]["fennel.network/node"] = "validator-1"  # a clear label, moved to another node
     with pytest.raises(ValueError, match="MAC mismatch"):
-        sops_open(relabelled, age_identity[0])
+        sops_open(relabelled, age_identity)
     moved = json.loads(json.dumps(obj))
     moved["stringData"]["type"], moved["stringData"]["seed"] = obj["stringData"]["seed"], obj["stringData"]["type"]
     with pytest.raises(ValueError):  # GCM tag: the additional data is the key path
-        sops_open(moved, age_identity[0])
+        sops_open(moved, age_identity)
 
 
 def test_chainspec_configmaps_reassemble_to_the_spec_bytes(sealed_dir):
@@ -359,7 +445,7 @@ def test_init_container_rebuilds_the_spec_and_refuses_a_corrupted_or_missing_par
     blob[len(blob) // 2] ^= 0x01
     (parts / "2" / "chainspec.json.gz.part").write_bytes(bytes(blob))
     corrupted = run_init(init, parts, out)
-    assert corrupted.returncode != 0 and "refusing to start" in corrupted.stderr
+    assert corrupted.returncode != 0 and "the parts do not decompress; refusing to start" in corrupted.stderr
     assert not out.exists() and list(out.parent.iterdir()) == []
 
     (parts / "2" / "chainspec.json.gz.part").unlink()
@@ -513,3 +599,63 @@ def test_the_gitops_package_imports_no_network_code():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+def test_render_refuses_secrets_that_do_not_match_the_manifest(cli, ceremony, controller, tmp_path):
+    copy = tmp_path / "c"
+    shutil.copytree(ceremony, copy)
+    path = copy / "keys" / "fennel-test.json"
+    changed = json.loads(path.read_text())
+    first, second = changed["validators"][0]["session_keys"], changed["validators"][1]["session_keys"]
+    first["aura"] = second["aura"]  # a manifest that names another validator's aura key
+    path.write_text(json.dumps(changed))
+    argv = render_argv(copy, tmp_path / "out", "--seal-cert", controller[0])
+    swapped = cli(*argv, stdin=stdin_for())
+    assert swapped.exit_code == 1 and "validator-1 do not give the manifest's session keys" in swapped.stderr
+    first["aura"] = json.loads((ceremony / "keys" / "fennel-test.json").read_text())["validators"][0]["session_keys"]["aura"]
+    path.write_text(json.dumps(changed))
+    target = copy / "secrets" / "validator-2" / "grandpa.json"
+    target.write_bytes(target.read_bytes().replace(b'"meta"', b'"meta" ', 1))
+    tampered = cli(*argv, stdin=stdin_for())
+    assert tampered.exit_code == 1 and "secrets/validator-2/grandpa.json does not match its SHA-256" in tampered.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_sealing_certificate_must_be_a_current_rsa_key_of_2048_bits_or_more(controller, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from fennel_gov.errors import BadInput
+    from fennel_gov.gitops.sealed import load_sealing_key
+
+    key = load_sealing_key(controller[0], now=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+    assert key.public_key.key_size == 2048 and len(key.fingerprint) == 64 and "sha256" in repr(key)
+    with pytest.raises(BadInput, match="expired on 2036-01-01"):
+        load_sealing_key(controller[0], now=dt.datetime(2037, 1, 1, tzinfo=dt.timezone.utc))
+    for name, private in (("small", rsa.generate_private_key(public_exponent=65537, key_size=1024)), ("ec", ec.generate_private_key(ec.SECP256R1()))):
+        path = tmp_path / f"{name}.pem"
+        path.write_bytes(private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        with pytest.raises(BadInput, match="1024-bit|uses RSA"):
+            load_sealing_key(path)
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    with pytest.raises(BadInput, match="kubeseal --fetch-cert"):
+        load_sealing_key(tmp_path / "junk.pem")
+
+
+def test_a_bootnode_without_a_public_address_is_reached_through_the_charts_headless_service():
+    from fennel_gov.gitops.nodes import bootnode_addresses
+
+    manifest = {"bootnodes": [{"name": "bootnode-1", "peer_id": "12D3KooWX", "multiaddr": None},
+                              {"name": "bootnode-2", "peer_id": "12D3KooWY", "multiaddr": "/dns4/b2.example/tcp/30333/p2p/12D3KooWY"}]}
+    assert bootnode_addresses(manifest, prefix="fennel", namespace="nodes") == {
+        "bootnode-1": "/dns4/fennel-bootnode-1-0.fennel-bootnode-1.nodes.svc.cluster.local/tcp/30333/p2p/12D3KooWX",
+        "bootnode-2": "/dns4/b2.example/tcp/30333/p2p/12D3KooWY",
+    }
+
+
+def test_a_failed_write_leaves_no_directory_behind(tmp_path):
+    from fennel_gov.gitops.render import _write_directory
+
+    with pytest.raises(OSError):
+        _write_directory(tmp_path / "out", {"a.yaml": "kind: A\n", "a.yaml/b.yaml": "kind: B\n"})  # a file where a directory must go
+    assert list(tmp_path.iterdir()) == []
