@@ -411,12 +411,24 @@ def init_container_of(directory: Path, release: str) -> dict:
     return init
 
 
-def run_init(init: dict, parts_dir: Path, out: Path, **override) -> subprocess.CompletedProcess:
-    """The init container's own command, under the local POSIX sh, with its volumes mapped to temp dirs."""
+# The local POSIX sh (dash on Debian), and busybox's ash with its own applets where busybox is installed:
+# the init image is busybox, so its gunzip, sha256sum and cut must do as well as coreutils'.
+SHELLS = [["sh"]] + ([["busybox", "sh"]] if shutil.which("busybox") else [])
+
+
+def run_init(init: dict, parts_dir: Path, out: Path, shell: list[str], **override) -> subprocess.CompletedProcess:
+    """The init container's own command, under a local sh, with its volumes mapped to temp dirs."""
     env = {e["name"]: e["value"] for e in init["env"]}
     env.update(FENNEL_CHAINSPEC_DIR=str(parts_dir), FENNEL_CHAINSPEC_OUT=str(out), **override)
+    if shell[0] == "busybox":  # applets first, as in the busybox image
+        bin_dir = parts_dir.parent / "busybox-bin"
+        if not bin_dir.exists():
+            bin_dir.mkdir()
+            for applet in ("cat", "rm", "mv", "gunzip", "sha256sum", "cut", "echo", "["):
+                (bin_dir / applet).symlink_to(shutil.which("busybox"))
+        env["PATH"] = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
     assert init["command"] == ["/bin/sh", "-c"]
-    return subprocess.run(["sh", "-c", init["args"][0]], env=dict(os.environ, **env), capture_output=True, text=True, timeout=60)
+    return subprocess.run([*shell, "-c", init["args"][0]], env=dict(os.environ, **env), capture_output=True, text=True, timeout=60)
 
 
 def mount_parts(directory: Path, target: Path) -> None:
@@ -429,13 +441,14 @@ def mount_parts(directory: Path, target: Path) -> None:
                 (target / index / key).write_bytes(base64.b64decode(value))
 
 
-def test_init_container_rebuilds_the_spec_and_refuses_a_corrupted_or_missing_part(sealed_dir, tmp_path):
+@pytest.mark.parametrize("shell", SHELLS, ids=lambda s: " ".join(s))
+def test_init_container_rebuilds_the_spec_and_refuses_a_corrupted_or_missing_part(sealed_dir, tmp_path, shell):
     init = init_container_of(sealed_dir, "fennel-test-validator-2")
     assert init["volumeMounts"][0] == {"name": "chain-data", "mountPath": "/chain-data"}
     parts, out = tmp_path / "parts", tmp_path / "chain-data" / "chainspec.json"
     out.parent.mkdir()
     mount_parts(sealed_dir, parts)
-    good = run_init(init, parts, out)
+    good = run_init(init, parts, out, shell)
     assert good.returncode == 0, good.stderr
     assert out.read_bytes() == SPEC.read_bytes() and GENESIS in good.stdout
     assert sorted(p.name for p in out.parent.iterdir()) == ["chainspec.json"]  # no leftovers
@@ -444,16 +457,17 @@ def test_init_container_rebuilds_the_spec_and_refuses_a_corrupted_or_missing_par
     blob = bytearray((parts / "2" / "chainspec.json.gz.part").read_bytes())
     blob[len(blob) // 2] ^= 0x01
     (parts / "2" / "chainspec.json.gz.part").write_bytes(bytes(blob))
-    corrupted = run_init(init, parts, out)
+    corrupted = run_init(init, parts, out, shell)
     assert corrupted.returncode != 0 and "the parts do not decompress; refusing to start" in corrupted.stderr
     assert not out.exists() and list(out.parent.iterdir()) == []
 
     (parts / "2" / "chainspec.json.gz.part").unlink()
-    missing = run_init(init, parts, out)
+    missing = run_init(init, parts, out, shell)
     assert missing.returncode != 0 and "part 2 of 2 is missing" in missing.stderr and not out.exists()
 
 
-def test_init_container_refuses_a_spec_other_than_the_pinned_one(sealed_dir, tmp_path):
+@pytest.mark.parametrize("shell", SHELLS, ids=lambda s: " ".join(s))
+def test_init_container_refuses_a_spec_other_than_the_pinned_one(sealed_dir, tmp_path, shell):
     """Parts that decompress fine but are another spec (another ConfigMap set mounted): refused on sha256."""
     init = init_container_of(sealed_dir, "fennel-test-bootnode-1")
     parts, out = tmp_path / "parts", tmp_path / "chainspec.json"
@@ -461,7 +475,7 @@ def test_init_container_refuses_a_spec_other_than_the_pinned_one(sealed_dir, tmp
     for index, chunk in enumerate((other[: len(other) // 2], other[len(other) // 2 :]), start=1):
         (parts / str(index)).mkdir(parents=True)
         (parts / str(index) / "chainspec.json.gz.part").write_bytes(chunk)
-    refused = run_init(init, parts, out)
+    refused = run_init(init, parts, out, shell)
     assert refused.returncode != 0 and "expected " + hashlib.sha256(SPEC.read_bytes()).hexdigest() in refused.stderr
     assert not out.exists()
 
