@@ -673,3 +673,28 @@ def test_a_failed_write_leaves_no_directory_behind(tmp_path):
     with pytest.raises(OSError):
         _write_directory(tmp_path / "out", {"a.yaml": "kind: A\n", "a.yaml/b.yaml": "kind: B\n"})  # a file where a directory must go
     assert list(tmp_path.iterdir()) == []
+
+
+def test_verify_reports_malformed_objects_instead_of_crashing(cli, sealed_dir, ceremony, tmp_path):
+    copy = edited(sealed_dir, tmp_path)
+    release = yaml.safe_load((copy / "releases" / "fennel-test-validator-1.yaml").read_text())
+    release["spec"]["values"]["node"] = {"flags": "--bootnodes=x", "existingSecrets": {"keys": "aura", "nodeKey": []}, "extraConfigmapMounts": {}}
+    (copy / "releases" / "fennel-test-validator-1.yaml").write_text(yaml.safe_dump(release))
+    (copy / "releases" / "fennel-test-validator-2.yaml").write_text(yaml.safe_dump({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+                                                                                      "metadata": {"name": "v2", "labels": ["x"]}, "spec": [1, 2]}))
+    sealed = yaml.safe_load((copy / "secrets" / "fennel-test-validator-2-aura.yaml").read_text())
+    sealed["metadata"]["labels"]["fennel.network/node"] = ["validator-2"]
+    sealed["spec"]["template"] = "x"
+    (copy / "secrets" / "fennel-test-validator-2-aura.yaml").write_text(yaml.safe_dump(sealed))
+    (copy / "chainspec" / "part-2.yaml").write_text("- just\n- a list\n")
+    (copy / "releases" / "helmrepository.yaml").write_text("a: &anchor [1]\nb: *anchor\n")
+    run = cli("gitops", "verify", copy, "--spec", SPEC, "--manifest", ceremony / "keys" / "fennel-test.json", "--json")
+    assert run.exit_code == 2 and "aliases are not accepted" in run.stderr  # refused before anything else
+    (copy / "releases" / "helmrepository.yaml").write_text(yaml.safe_dump(yaml.safe_load((sealed_dir / "releases" / "helmrepository.yaml").read_text())))
+    problems = verify_problems(cli, copy, ceremony)
+    assert any("chainspec/part-2.yaml: a non-object document" in p for p in problems)
+    assert any("HelmRelease/v2: metadata.labels must map strings to strings" in p for p in problems)
+    assert any("validator-2 has no aura Secret" in p for p in problems)
+    assert any("HelmRelease/fennel-test-validator-1: mounts chain spec parts []" in p for p in problems)
+    assert any("spec.template must be an object" in p for p in problems)
+    assert any("HelmRelease/fennel-test-validator-1: a validator needs existingSecrets.keys" in p for p in problems)

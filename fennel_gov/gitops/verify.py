@@ -61,15 +61,15 @@ def _secret_problems(obj: dict[str, Any]) -> list[str]:
             return [f"{where}: a Secret in clear; seal it (--seal-cert) or encrypt it with sops (--sops-age)"]
         if not sops.is_encrypted_value(meta["mac"]) or not (meta.get("age") or meta.get("pgp") or meta.get("key_groups")):
             return [f"{where}: the sops block has no encrypted MAC or no recipients"]
-        plain = [f"{field}.{k}" for field in ("data", "stringData") for k, v in (obj.get(field) or {}).items() if not sops.is_encrypted_value(v)]
+        plain = [f"{field}.{k}" for field in ("data", "stringData") for k, v in _d(obj.get(field)).items() if not sops.is_encrypted_value(v)]
         return [f"{where}: {', '.join(plain)} in clear inside a sops file"] if plain else []
-    spec = obj.get("spec") or {}
+    spec = _d(obj.get("spec"))
     problems = []
     if spec.get("data"):
         problems.append(f"{where}: uses the deprecated spec.data")
-    if (spec.get("template") or {}).get("data"):
+    if _d(spec.get("template")).get("data"):
         problems.append(f"{where}: spec.template.data holds clear-text templates; keep secrets in encryptedData")
-    for key, value in (spec.get("encryptedData") or {}).items():
+    for key, value in _d(spec.get("encryptedData")).items():
         try:
             raw = base64.b64decode(value, validate=True)
         except (TypeError, ValueError):
@@ -77,7 +77,7 @@ def _secret_problems(obj: dict[str, Any]) -> list[str]:
             continue
         if len(raw) < 2 or len(raw) < 2 + int.from_bytes(raw[:2], "big") + 16 or int.from_bytes(raw[:2], "big") < 256:
             problems.append(f"{where}: encryptedData.{key} is not a sealed value (RSA length, ciphertext, GCM tag)")
-    template_meta = (spec.get("template") or {}).get("metadata") or {}
+    template_meta = _d(_d(spec.get("template")).get("metadata"))
     for field in ("name", "namespace"):
         if field in template_meta and template_meta[field] != obj["metadata"].get(field):
             problems.append(f"{where}: spec.template.metadata.{field} differs from the SealedSecret's; the strict scope will not unseal it")
@@ -86,8 +86,8 @@ def _secret_problems(obj: dict[str, Any]) -> list[str]:
 
 def _secret_keys(obj: dict[str, Any]) -> set[str]:
     if obj["kind"] == "SealedSecret":
-        return set((obj.get("spec") or {}).get("encryptedData") or {})
-    return set(obj.get("stringData") or {}) | set(obj.get("data") or {})
+        return set(_d(_d(obj.get("spec")).get("encryptedData")))
+    return set(_d(obj.get("stringData"))) | set(_d(obj.get("data")))
 
 
 def verify_directory(directory: Path, spec_path: Path, manifest_path: Path) -> dict[str, Any]:
@@ -102,8 +102,10 @@ def verify_directory(directory: Path, spec_path: Path, manifest_path: Path) -> d
     for source, obj in objects:
         body = {k: v for k, v in obj.items() if k != "sops"} if isinstance(obj, dict) else obj
         problems += [f"{source}: {p}" for p in schemas.validate_object(body)]
-    objects = [(s, o) for s, o in objects if isinstance(o, dict) and isinstance(o.get("metadata"), dict) and isinstance(o.get("kind"), str)]
-    namespaces = sorted({o["metadata"].get("namespace") or "(none)" for _, o in objects})
+    # Only well-shaped objects go further; the schema check above has reported the others.
+    objects = [(s, o) for s, o in objects if isinstance(o, dict) and isinstance(o.get("kind"), str) and isinstance(o.get("metadata"), dict)
+               and isinstance(o["metadata"].get("name"), str) and all(isinstance(o["metadata"].get(f, {}), dict) for f in ("labels", "annotations"))]
+    namespaces = sorted({str(o["metadata"].get("namespace") or "(none)") for _, o in objects})
     if len(namespaces) != 1:
         problems.append(f"objects are spread over namespaces {', '.join(namespaces)}; a render uses one")
 
@@ -134,8 +136,8 @@ def verify_directory(directory: Path, spec_path: Path, manifest_path: Path) -> d
         problems += _secret_problems(obj)
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for obj in secrets.values():
-        labels = obj["metadata"].get("labels") or {}
-        found[(labels.get(nodes.LABEL_NODE, ""), labels.get(nodes.LABEL_KEY, ""))] = obj
+        labels = _d(obj["metadata"].get("labels"))
+        found[(str(labels.get(nodes.LABEL_NODE, "")), str(labels.get(nodes.LABEL_KEY, "")))] = obj
     wanted = [(v["name"], k) for v in manifest["validators"] for k in ("aura", "gran", nodes.NODE_KEY_FIELD)]
     wanted += [(b["name"], nodes.NODE_KEY_FIELD) for b in manifest.get("bootnodes", [])]
     for node, key in wanted:
@@ -147,7 +149,7 @@ def verify_directory(directory: Path, spec_path: Path, manifest_path: Path) -> d
 
     # HelmReleases
     releases = [o for _, o in objects if o["kind"] == "HelmRelease"]
-    by_node = {(r["metadata"].get("labels") or {}).get(nodes.LABEL_NODE): r for r in releases}
+    by_node = {str(_d(r["metadata"].get("labels")).get(nodes.LABEL_NODE)): r for r in releases}
     peers = {b["peer_id"] for b in manifest.get("bootnodes", [])}
     for node in [v["name"] for v in manifest["validators"]] + [b["name"] for b in manifest.get("bootnodes", [])]:
         if node not in by_node:
@@ -169,28 +171,28 @@ def verify_directory(directory: Path, spec_path: Path, manifest_path: Path) -> d
 def _release_problems(release: dict[str, Any], secrets: dict[str, Any], part_names: list[str], facts: chainspec.SpecFacts,
                       validators: set[str], peers: set[str]) -> list[str]:
     where = schemas.describe(release)
-    values = (release.get("spec") or {}).get("values") or {}
-    node = values.get("node") or {}
-    node_name = (release["metadata"].get("labels") or {}).get(nodes.LABEL_NODE)
+    values = _d(_d(release.get("spec")).get("values"))
+    node = _d(values.get("node"))
+    node_name = _d(release["metadata"].get("labels")).get(nodes.LABEL_NODE)
     problems = []
-    existing = node.get("existingSecrets") or {}
-    names = list(existing.get("keys") or []) + ([existing["nodeKey"].get("secretName")] if isinstance(existing.get("nodeKey"), dict) else [])
+    existing = _d(node.get("existingSecrets"))
+    names = [str(k) for k in _l(existing.get("keys"))] + ([existing["nodeKey"].get("secretName")] if isinstance(existing.get("nodeKey"), dict) else [])
     for name in names:
         if name not in secrets:
             problems.append(f"{where}: refers to Secret {name}, which is not rendered")
     if node_name in validators:
         if node.get("role") not in ("validator", "authority"):
             problems.append(f"{where}: a validator's release must have node.role validator")
-        if len(existing.get("keys") or []) != 2 or not isinstance(existing.get("nodeKey"), dict):
+        if len(_l(existing.get("keys"))) != 2 or not isinstance(existing.get("nodeKey"), dict):
             problems.append(f"{where}: a validator needs existingSecrets.keys (aura, gran) and existingSecrets.nodeKey")
-    mounts = [m.get("configMap") for m in node.get("extraConfigmapMounts") or [] if isinstance(m, dict) and str(m.get("name", "")).startswith("fennel-chainspec-")]
+    mounts = [m.get("configMap") for m in _l(node.get("extraConfigmapMounts")) if isinstance(m, dict) and str(m.get("name", "")).startswith("fennel-chainspec-")]
     if mounts != part_names:
         problems.append(f"{where}: mounts chain spec parts {mounts}, not the spec's {part_names}")
-    inits = [c for c in values.get("extraInitContainers") or [] if isinstance(c, dict) and c.get("name") == "fennel-chainspec"]
+    inits = [c for c in _l(values.get("extraInitContainers")) if isinstance(c, dict) and c.get("name") == "fennel-chainspec"]
     if len(inits) != 1:
         problems.append(f"{where}: no fennel-chainspec init container; nothing would check the spec before the node starts")
     else:
-        env = {e.get("name"): e.get("value") for e in inits[0].get("env") or [] if isinstance(e, dict)}
+        env = {e.get("name"): e.get("value") for e in _l(inits[0].get("env")) if isinstance(e, dict)}
         if env.get("FENNEL_CHAINSPEC_SHA256") != facts.sha256:
             problems.append(f"{where}: the init container expects sha256 {env.get('FENNEL_CHAINSPEC_SHA256')}, not the spec's {facts.sha256}")
         if env.get("FENNEL_CHAINSPEC_PARTS") != str(len(part_names)):
@@ -199,11 +201,19 @@ def _release_problems(release: dict[str, Any], secrets: dict[str, Any], part_nam
             problems.append(f"{where}: node.customChainspec must be on, at the path the init container writes")
         if inits[0].get("args") != [chainspec.INIT_SCRIPT]:
             problems.append(f"{where}: the init container's script is not the one fennel-gov renders")
-    for flag in node.get("flags") or []:
+    for flag in _l(node.get("flags")):
         if str(flag).startswith("--bootnodes") and str(flag).rpartition("/p2p/")[2] not in peers:
             problems.append(f"{where}: {flag} is not a bootnode of the manifest")
     return problems
 
+
+
+def _d(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _l(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _part_index(part: dict[str, Any]) -> int:
