@@ -526,6 +526,8 @@ def test_verify_accepts_both_renders(cli, sealed_dir, sops_dir, ceremony):
         run = cli("gitops", "verify", directory, "--spec", SPEC, "--manifest", ceremony / "keys" / "fennel-test.json", "--json")
         assert run.exit_code == 0, run.stdout + run.stderr
         assert run.json["ok"] and run.json["chainspec_parts"] == 2 and run.json["genesis_hash"] == GENESIS
+    human = cli("gitops", "verify", sealed_dir, "--spec", SPEC, "--manifest", ceremony / "keys" / "fennel-test.json")
+    assert human.exit_code == 0 and human.stdout == f"18 objects checked; chain spec 2 part(s), genesis {GENESIS}\n"
 
 
 def edited(sealed_dir: Path, tmp_path: Path) -> Path:
