@@ -29,10 +29,6 @@ def dump(document: Any) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=4096)
 
 
-def dump_all(documents: list[Any]) -> str:
-    return "---\n".join(dump(d) for d in documents)
-
-
 class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
