@@ -7,6 +7,7 @@ import typer
 from fennel_gov import __version__
 from fennel_gov.cli import ceremony as ceremony_cli
 from fennel_gov.cli import chainspec as chainspec_cli
+from fennel_gov.cli import gitops as gitops_cli
 from fennel_gov.cli import governance as governance_cli
 from fennel_gov.cli import keys as keys_cli
 from fennel_gov.cli import tx as tx_cli
@@ -24,6 +25,7 @@ app.add_typer(keys_cli.app, name="keys")
 app.add_typer(chainspec_cli.app, name="chainspec")
 app.add_typer(ceremony_cli.app, name="ceremony")
 app.add_typer(tx_cli.app, name="tx")
+app.add_typer(gitops_cli.app, name="gitops")
 governance_cli.register(app)
 
 
