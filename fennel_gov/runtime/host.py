@@ -214,7 +214,7 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
         return ctx.give(_twox(ctx.read_packed(data), 4))
 
     def keccak_256(data):
-        from Crypto.Hash import keccak  # pycryptodome, present with substrate-interface
+        from Crypto.Hash import keccak  # pycryptodome (declared in pyproject.toml)
 
         return ctx.give(keccak.new(digest_bits=256, data=ctx.read_packed(data)).digest())
 
