@@ -104,8 +104,8 @@ OFFLINE_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize(("command", "stdin", "expected"), OFFLINE_COMMANDS, ids=[c[0].split(" -")[0].split(" {")[0] for c in OFFLINE_COMMANDS])
-def test_offline_command_in_a_fresh_interpreter_loads_no_network_module(command, stdin, expected, offline_inputs, tmp_path):
+def _run_fresh(command: str, stdin: str, inputs, tmp_path) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """``fennel-gov COMMAND`` in a fresh interpreter with socket creation refused; (result, sys.modules at exit)."""
     guard = tmp_path / "guard"
     guard.mkdir()
     (guard / "sitecustomize.py").write_text(GUARD)
@@ -114,12 +114,28 @@ def test_offline_command_in_a_fresh_interpreter_loads_no_network_module(command,
     out.mkdir()
     env = dict(os.environ, PYTHONPATH=f"{guard}{os.pathsep}{ROOT}", FENNEL_GOV_TEST_MODULES=str(modules_file),
                PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    argv = command.format(d=offline_inputs, out=out, fx=FIXTURES).split()
+    argv = command.format(d=inputs, out=out, fx=FIXTURES).split()
     done = subprocess.run([sys.executable, "-m", "fennel_gov", *argv], input=stdin, capture_output=True, text=True,
                           env=env, cwd=tmp_path, timeout=120)
+    return done, json.loads(modules_file.read_text())
+
+
+@pytest.mark.parametrize(("command", "stdin", "expected"), OFFLINE_COMMANDS, ids=[c[0].split(" -")[0].split(" {")[0] for c in OFFLINE_COMMANDS])
+def test_offline_command_in_a_fresh_interpreter_loads_no_network_module(command, stdin, expected, offline_inputs, tmp_path):
+    done, modules = _run_fresh(command, stdin, offline_inputs, tmp_path)
     assert "NETWORK ACCESS ATTEMPTED" not in done.stderr
     assert done.returncode == expected, done.stderr
-    assert network_modules(json.loads(modules_file.read_text())) == []
+    assert network_modules(modules) == []
+    if not command.startswith("tx sign"):  # see the next test
+        assert [m for m in modules if m.startswith("fennel_gov.governance")] == []
+
+
+@pytest.mark.xfail(strict=True, reason="tx sign loads its signer from fennel_gov.governance.signer until the signer "
+                                       "moves to fennel_gov.keys; then this passes: drop the mark")
+def test_tx_sign_loads_nothing_from_the_governance_package(offline_inputs, tmp_path):
+    command, stdin, _ = OFFLINE_COMMANDS[-1]
+    _, modules = _run_fresh(command, stdin, offline_inputs, tmp_path)
+    assert [m for m in modules if m.startswith("fennel_gov.governance")] == []
 
 
 def test_offline_commands_run_with_sockets_disabled(cli, tmp_path, socket_disabled):
