@@ -13,7 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "fennel-solonet"  # copied from fennel-solonet (MIT-0, LICENSE beside them)
-EMBEDDED_DEV_SPEC = ROOT / "chainspecs" / "development.json"
 
 
 @dataclass
