@@ -1,4 +1,4 @@
-"""Small encoding helpers shared by the offline layers: hex, blake2, SCALE compact integers.
+"""Small encoding helpers shared by the offline layers: hex, blake2, twox, SCALE compact integers.
 
 Kept dependency-free and tiny on purpose; the full SCALE codec (scalecodec) is only loaded where
 runtime metadata is involved.
@@ -17,6 +17,13 @@ def blake2_256(data: bytes) -> bytes:
 
 def blake2_128(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def twox128(data: bytes) -> bytes:
+    """Substrate's ``twox_128``: xxHash64 with seeds 0 and 1, each little-endian (storage prefixes)."""
+    import xxhash
+
+    return xxhash.xxh64(data, seed=0).digest()[::-1] + xxhash.xxh64(data, seed=1).digest()[::-1]
 
 
 def to_hex(data: bytes) -> str:

@@ -42,8 +42,7 @@ class Chopsticks:
     def __init__(self, log: Path, spec: Path = SPEC) -> None:
         if shutil.which("node") is None or not BINARY.exists():
             pytest.skip("chopsticks is not installed (npm ci)")
-        if not spec.exists():
-            pytest.skip(f"{spec} is not present")
+        assert spec.exists(), f"{spec} is missing"
         self.port = free_port()
         self.url = f"ws://127.0.0.1:{self.port}"
         self.log = log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "fennel-solonet"  # copied from fennel-solonet (MIT-0, LICENSE beside them)
-EMBEDDED_DEV_SPEC = ROOT / "chainspecs" / "development.json"
 
 
 @dataclass
@@ -73,8 +73,7 @@ def memory_keyring():
 
 def fixture_spec(name: str) -> dict:
     path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"fixture {path} is not present")
+    assert path.exists(), f"{path} is missing: the fixtures live in the repository"
     return json.loads(path.read_text())
 
 
@@ -94,3 +93,22 @@ def run_node_script(script: str, *args: str, stdin: str | None = None) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+# CI sets FENNEL_GOV_FORBID_SKIPS=1: there every test must run (fixtures, node and chopsticks are all
+# installed by .ci/run), so a skip means a check silently stopped checking and fails the run.
+def _skipped(config) -> list:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return list(reporter.stats.get("skipped", [])) if reporter else []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = _skipped(config)
+    terminalreporter.write_line(f"skipped: {len(skipped)}")
+    if skipped and os.environ.get("FENNEL_GOV_FORBID_SKIPS") == "1":
+        terminalreporter.write_line(f"FENNEL_GOV_FORBID_SKIPS=1: {len(skipped)} skipped test(s) fail this run", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("FENNEL_GOV_FORBID_SKIPS") == "1" and _skipped(session.config) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -288,3 +288,44 @@ def test_init_asks_each_custodian_twice_and_stops_on_a_mismatch(cli, tmp_path, m
     assert asked == ["Passphrase for custodian sudo: ", "Repeat the passphrase for sudo: ",
                      "Passphrase for custodian validator-1: ", "Repeat the passphrase for validator-1: "]
     assert not (tmp_path / "c").exists()
+
+
+def test_verify_compares_every_rederived_public_key_with_the_manifest(cli, ceremony, tmp_path):
+    # A manifest edited after the ceremony (its secret-file hashes still match): every public key
+    # that no longer matches its secret is named, with what the secret really gives.
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ceremony, copy)
+    path = copy / "keys" / "fennel-test.json"
+    manifest = json.loads(path.read_text())
+    real = json.loads(json.dumps(manifest))
+    one, two = manifest["validators"][0], manifest["validators"][1]
+    two["stash"] = one["stash"]
+    two["session_keys"]["aura"] = one["session_keys"]["aura"]
+    two["session_keys"]["grandpa"] = one["session_keys"]["grandpa"]
+    two["session_keys"]["hex"] = one["session_keys"]["hex"]
+    two["peer_id"] = one["peer_id"]
+    manifest["bootnodes"][0]["peer_id"] = one["peer_id"]
+    manifest["sudo"]["address"] = one["stash"]
+    path.write_text(json.dumps(manifest))
+    run = cli("ceremony", "verify", copy, "--passphrases-stdin", "--allow-network", "--json", stdin=stdin_for())
+    assert run.exit_code == 1
+    was = real["validators"][1]
+    assert sorted(run.json["problems"]) == sorted([
+        f"sudo (from the first K shares): the secret gives {real['sudo']['address']}, the manifest says {one['stash']}",
+        f"sudo (from the last K shares): the secret gives {real['sudo']['address']}, the manifest says {one['stash']}",
+        f"validator-2 stash: the secret gives {was['stash']}, the manifest says {one['stash']}",
+        f"validator-2 aura: the secret gives {was['session_keys']['aura']}, the manifest says {one['session_keys']['aura']}",
+        f"validator-2 grandpa: the secret gives {was['session_keys']['grandpa']}, the manifest says {one['session_keys']['grandpa']}",
+        f"validator-2 session keys: the secret gives {was['session_keys']['hex']}, the manifest says {one['session_keys']['hex']}",
+        f"validator-2 peer id: the secret gives {was['peer_id']}, the manifest says {one['peer_id']}",
+        f"bootnode-1 peer id: the secret gives {real['bootnodes'][0]['peer_id']}, the manifest says {one['peer_id']}",
+    ])
+
+
+def test_custodians_lists_the_order_passphrases_stdin_reads(cli, ceremony):
+    run = cli("ceremony", "custodians", ceremony, "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json == {"custodians": ORDER}
+    assert cli("ceremony", "custodians", ceremony).stdout.split() == ORDER

@@ -25,6 +25,27 @@ def test_presets_lists_what_the_runtime_offers(cli):
     assert run.json == {"presets": ["development", "local_testnet", "staging", "production"]}
 
 
+ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
+ALICE_GRANDPA = "5FA9nQDVg267DEd8m1ZypXLBnvN7SFxYwV7ndqSYGiN9TTpu"  # //Alice as ed25519
+
+
+def test_presets_show_prints_the_named_presets_genesis_config(cli):
+    # Fennel's local_testnet preset, as its runtime v102 returns it: Alice and Bob validate
+    # with their dev session keys, Alice is sudo, twelve dev accounts are endowed.
+    local = cli("chainspec", "presets", "--show", "local_testnet")
+    assert local.exit_code == 0, local.stderr
+    preset = local.json
+    assert preset["validatorManager"]["initialValidators"] == [ALICE, BOB]
+    assert preset["sudo"] == {"key": ALICE}
+    assert preset["session"]["keys"][0] == [ALICE, ALICE, {"aura": ALICE, "grandpa": ALICE_GRANDPA}]
+    assert len(preset["balances"]["balances"]) == 12
+    development = cli("chainspec", "presets", "--show", "development").json
+    assert development != preset and development["sudo"] == {"key": ALICE}
+    missing = cli("chainspec", "presets", "--show", "nope")
+    assert missing.exit_code == 2 and "local_testnet" in missing.stderr
+
+
 def test_a_preset_that_panics_reports_the_runtimes_own_message(cli):
     run = cli("chainspec", "presets", "--show", "production")
     assert run.exit_code == 1
@@ -59,8 +80,10 @@ def test_build_from_a_preset_keeps_it_as_the_patch(cli, dev_code, tmp_path):
     out = tmp_path / "local.json"
     run = cli("chainspec", "build", "--runtime", dev_code, "--preset", "local_testnet", "--chain-type", "Local", "-o", out)
     assert run.exit_code == 0, run.stderr
+    preset = cli("chainspec", "presets", "--runtime", dev_code, "--show", "local_testnet").json
+    assert json.loads(out.read_text())["genesis"]["runtimeGenesis"]["patch"] == preset
     inspected = cli("chainspec", "inspect", out, "--json").json
-    assert len(inspected["validators"]) >= 1
+    assert inspected["validators"] == [ALICE, BOB] and inspected["sudo"] == ALICE
 
 
 def test_build_with_a_field_the_runtime_rejects_writes_nothing(cli, dev_code, tmp_path):
@@ -202,3 +225,101 @@ def test_compiled_module_cache_is_used_and_keyed(tmp_path, monkeypatch):
     assert core_version(Runtime.from_code(code)).spec_name == "fennel"
     entries[0].write_bytes(b"garbage")  # a damaged cache entry is recompiled, not fatal
     assert core_version(Runtime.from_code(code)).spec_version == 102
+
+
+
+def _raw_spec_with(tmp_path, *, validators, session_keys, boot_nodes=None, chain_type=None, sudo=True):
+    """Fennel's development raw spec with its validators (Session.Validators), their session keys
+    (Session.NextKeys, account -> (aura bytes, grandpa bytes)), bootnodes, chain type and sudo replaced."""
+    import xxhash
+
+    from fennel_gov.keys import ss58
+
+    def twox64(data):
+        return xxhash.xxh64(data, seed=0).digest()[::-1]
+
+    def prefix(pallet, item):
+        return b"".join(xxhash.xxh64(n.encode(), seed=s).digest()[::-1] for n in (pallet, item) for s in (0, 1))
+
+    spec = fixture_spec("development-raw.json")
+    top = spec["genesis"]["raw"]["top"]
+    next_keys = prefix("Session", "NextKeys")
+    for key in [k for k in top if k.startswith("0x" + next_keys.hex())]:
+        del top[key]
+    accounts = [ss58.decode(v).payload for v in validators]
+    top["0x" + prefix("Session", "Validators").hex()] = "0x" + (bytes([len(accounts) << 2]) + b"".join(accounts)).hex()
+    for address, (aura, grandpa) in session_keys.items():
+        account = ss58.decode(address).payload
+        top["0x" + (next_keys + twox64(account) + account).hex()] = "0x" + (aura + grandpa).hex()
+    if not sudo:
+        del top["0x" + prefix("Sudo", "Key").hex()]
+    if boot_nodes is not None:
+        spec["bootNodes"] = boot_nodes
+    if chain_type is not None:
+        spec["chainType"] = chain_type
+    path = tmp_path / "crafted-raw.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def _pair(suri, scheme):
+    from fennel_gov.keys import pair_from_suri, ss58
+
+    pair = pair_from_suri(suri, scheme)
+    return ss58.encode(pair.public), pair.public
+
+
+NOT_ED25519 = bytes([2]) + bytes(31)  # y = 2 is on no ed25519 point (x² would be a non-square)
+PEER = "12D3KooWFRgPPfukBwCKcw5BXdKwLwj15tHgEYpHyNdqownMTJ3d"
+
+
+def test_verify_finds_each_validator_set_and_bootnode_mistake(cli, tmp_path):
+    (v1, _), (v2, _), (v3, _), (v4, _), (v5, _) = (_pair(f"//fennel-v{i}", "sr25519") for i in range(1, 6))
+    aura = {i: _pair(f"//fennel-aura{i}", "sr25519")[1] for i in range(1, 6)}
+    grandpa = {i: _pair(f"//fennel-gran{i}", "ed25519")[1] for i in range(1, 6)}
+    path = _raw_spec_with(
+        tmp_path,
+        validators=[v1, v2, v2, v3, v4, v5],
+        session_keys={
+            v1: (aura[1], grandpa[1]),
+            v2: (aura[2], aura[2]),  # the same bytes for both keys
+            v3: (aura[3], NOT_ED25519),
+            v4: (aura[1], grandpa[4]),  # v1's aura key again
+            # v5: no session keys at all
+        },
+        boot_nodes=[
+            "/dns4/a.fennel.example/tcp/30333/p2p/" + PEER,
+            "/dns4/b.fennel.example/tcp/30333/p2p/" + PEER,  # the same node under a second name
+            "/dns4/c.fennel.example/tcp/30333",  # no /p2p/<peer id>
+        ],
+    )
+    run = cli("chainspec", "verify", path, "--profile", "development", "--json")
+    assert run.exit_code == 1
+    from fennel_gov.keys import ss58
+
+    found = {(f["severity"], f["code"], f["message"]) for f in run.json["findings"]}
+
+    def has(severity, code, *words):
+        return any(s == severity and c == code and all(w in m for w in words) for s, c, m in found)
+
+    assert has("error", "duplicate-validator", v2, "2 times")
+    assert has("error", "same-aura-grandpa", v2)
+    assert has("error", "grandpa-not-ed25519", v3)
+    assert has("error", "duplicate-session-key", "aura key " + ss58.encode(aura[1]))
+    assert has("error", "missing-session-keys", v5)
+    assert has("warning", "duplicate-peer-id", PEER)
+    assert has("error", "bad-bootnode", "c.fennel.example")
+    assert not any(c in ("chain-type", "sudo-none", "no-bootnodes") for _, c, _ in found)
+    assert not any(v1 in m or v4 in m for s, c, m in found if c in ("missing-session-keys", "grandpa-not-ed25519"))
+
+
+def test_verify_production_wants_a_live_chain_bootnodes_and_says_when_there_is_no_sudo(cli, tmp_path):
+    validators = {address: (_pair(f"//fennel-aura{i}", "sr25519")[1], _pair(f"//fennel-gran{i}", "ed25519")[1])
+                  for i, address in enumerate(_pair(f"//fennel-v{i}", "sr25519")[0] for i in range(1, 4))}
+    path = _raw_spec_with(tmp_path, validators=list(validators), session_keys=validators, boot_nodes=[], chain_type="Local", sudo=False)
+    run = cli("chainspec", "verify", path, "--profile", "production", "--json")
+    codes = {(f["severity"], f["code"]) for f in run.json["findings"]}
+    assert {("error", "chain-type"), ("warning", "sudo-none"), ("error", "no-bootnodes")} <= codes
+    assert run.exit_code == 1
+    development = cli("chainspec", "verify", path, "--profile", "development", "--json")
+    assert not {"chain-type", "no-bootnodes"} & {f["code"] for f in development.json["findings"]}

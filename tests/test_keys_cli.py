@@ -9,6 +9,7 @@ import stat
 import pytest
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 ALICE_PUBLIC = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
 SUBKEY_FIELDS = {"networkId", "publicKey", "accountId", "ss58PublicKey", "ss58Address"}
 
@@ -126,7 +127,11 @@ def test_sign_hex_message_with_ecdsa_matches_sp_core(cli, tmp_path):
     suri = tmp_path / "suri"
     suri.write_text("0x9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
     signed = cli("keys", "sign", "--scheme", "ecdsa", "--suri-file", suri, "--hex", stdin="0x")
-    assert signed.stdout.strip().endswith("aa7e8f3c00")
+    # sp-core's ecdsa test_vector_should_work: RFC 6979 makes the whole 65-byte signature fixed
+    assert signed.stdout.strip() == (
+        "0x3dde91174bd9359027be59a428b8146513df80a2a3c7eda2194f64de04a69ab9"
+        "7b753169e94db6ffd50921a2668a48b94ca11e3d32c1ff19cfe88890aa7e8f3c00"
+    )
 
 
 def test_node_key_file_round_trip_and_refusal_to_overwrite(cli, tmp_path):
@@ -247,3 +252,60 @@ def test_a_seed_keeping_json_file_works_where_a_secret_uri_is_needed(cli, tmp_pa
 def test_set_keys_refuses_bytes_that_are_no_keys_before_connecting(cli):
     run = cli("set-keys", "0x" + "11" * 64, "--url", "ws://127.0.0.1:1", "--signer", "stdin", stdin="//Bob\n")
     assert run.exit_code == 2 and "could never sign" in run.stderr and "cannot reach" not in run.stderr
+
+
+def test_export_json_encrypts_under_the_operators_password(cli, tmp_path):
+    # Opened by a second implementation (substrate-interface's polkadot-js decoder) with the
+    # password the operator typed: the file holds //Bob's secret, and no other password opens it.
+    from substrateinterface import Keypair
+
+    suri = tmp_path / "suri"
+    suri.write_text("//Bob")
+    out = tmp_path / "bob.json"
+    run = cli("keys", "export-json", "--out", out, "--suri-file", suri, "--password-stdin", stdin="operator's own password\n")
+    assert run.exit_code == 0, run.stderr
+    document = json.loads(out.read_text())
+    pair = Keypair.create_from_encrypted_json(document, "operator's own password")
+    assert pair.ss58_address == BOB
+    signature = pair.sign(b"fennel")
+    assert Keypair(ss58_address=BOB).verify(b"fennel", signature)  # the secret is Bob's, not only the address
+    for other in ("", "password", "operator's own passwor"):
+        with pytest.raises(Exception, match="Decryption failed"):
+            Keypair.create_from_encrypted_json(document, other)
+
+
+def test_generate_into_the_keyring_stores_the_printed_accounts_secret(cli, memory_keyring):
+    import bip39
+    import sr25519
+
+    run = cli("keys", "generate", "--keyring", "fresh-validator", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert "secretPhrase" not in run.json
+    phrase = memory_keyring.store[("fennel-gov", "fresh-validator")]
+    assert len(phrase.split()) == 12
+    # derived again through substrate-bip39 and schnorrkel, not our code
+    public, _ = sr25519.pair_from_seed(bytes(bip39.bip39_to_mini_secret(phrase, "")))
+    assert "0x" + bytes(public).hex() == run.json["publicKey"]
+    assert cli("keys", "keyring", "list", "--json").json == {"entries": ["fresh-validator"]}
+
+
+def test_without_an_os_keyring_every_keyring_command_says_so_and_writes_nothing(cli, tmp_path):
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        runs = [
+            cli("keys", "generate", "--keyring", "x", "--out", tmp_path / "x.json", "--password-stdin", stdin="pw\n"),
+            cli("keys", "keyring", "add", "x", stdin="//Alice\n"),
+            cli("keys", "keyring", "list"),
+            cli("keys", "inspect", "--keyring", "x"),
+        ]
+    finally:
+        keyring.set_keyring(previous)
+    for run in runs:
+        assert run.exit_code == 2, run.stderr
+        assert "no OS keyring is available" in run.stderr and "--keystore-json" in run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+    assert list(tmp_path.iterdir()) == []  # generate stopped before writing its --out file

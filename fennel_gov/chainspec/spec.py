@@ -7,6 +7,7 @@ newline (so our raw file is byte-identical to the node's).
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import os
 from pathlib import Path
@@ -17,6 +18,8 @@ from fennel_gov._files import read_json, write_atomic
 from fennel_gov.errors import BadInput
 
 CODE_KEY = "0x3a636f6465"  # ":code"
+# The repository's top-level chainspecs/, installed as this package (pyproject.toml's package-dir).
+EMBEDDED_SPECS = "fennel_gov.chainspecs"
 
 
 class ChainSpec:
@@ -86,3 +89,21 @@ def dumps_plain(document: dict[str, Any]) -> str:
 def save(path: str | os.PathLike[str], document: dict[str, Any], *, raw: bool, overwrite: bool = True) -> Path:
     text = dumps_raw(document) if raw else dumps_plain(document)
     return write_atomic(path, text, overwrite=overwrite)
+
+
+def embedded_development_spec() -> ChainSpec:
+    """Fennel's development spec as shipped inside the package (``chainspecs/development.json``).
+
+    Read as package data, so it is found in a wheel, an editable install or a zip alike.
+    """
+    resource = importlib.resources.files(EMBEDDED_SPECS).joinpath("development.json")
+    source = "the embedded development spec (chainspecs/development.json)"
+    try:
+        data = resource.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{source} is missing from this installation ({exc.strerror}); reinstall fennel-gov") from None
+    try:
+        document = json.loads(data)
+    except ValueError:
+        raise BadInput(f"{source} is not valid JSON; reinstall fennel-gov") from None
+    return ChainSpec(document, source)

@@ -8,14 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fennel_gov._codec import decode_compact
+from fennel_gov._codec import decode_compact, twox128
 from fennel_gov.keys import ss58
-
-
-def twox128(data: bytes) -> bytes:
-    import xxhash
-
-    return xxhash.xxh64(data, seed=0).digest()[::-1] + xxhash.xxh64(data, seed=1).digest()[::-1]
 
 
 def storage_prefix(pallet: str, item: str) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -19,18 +18,12 @@ SpecArg = Annotated[
 ]
 
 
-def default_spec() -> Path:
-    configured = os.environ.get("FENNEL_GOV_DEFAULT_SPEC")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "chainspecs" / "development.json"
-
-
 def _load(path: Path | None):
-    from fennel_gov.chainspec.spec import ChainSpec
+    from fennel_gov.chainspec.spec import ChainSpec, embedded_development_spec
     from fennel_gov.errors import BadInput
 
-    path = path or default_spec()
+    if path is None:
+        return embedded_development_spec()
     if not path.exists():
         raise BadInput(f"{path} does not exist; give the chain spec to read")
     return ChainSpec.load(path)

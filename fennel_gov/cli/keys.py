@@ -111,6 +111,8 @@ def generate(
         raise BadInput("say where the secret goes: --out FILE (encrypted), --keyring NAME, or --show-secret")
     if words not in WORD_COUNTS:
         raise BadInput(f"--words must be one of 12, 15, 18, 21, 24, not {words}")
+    if keyring:
+        keyring_store.check_can_store(keyring)  # refuse before --out is written
     scheme_value = Scheme.parse(scheme or "sr25519")
     prefix = _prefix(network)
     phrase = SecretStr(generate_mnemonic(words, os.urandom(words * 4 // 3)))

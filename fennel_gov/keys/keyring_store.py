@@ -57,11 +57,18 @@ def _write_index(backend, entries: list[str]) -> None:
     _call(backend.set_password, SERVICE, _INDEX, json.dumps(sorted(set(entries))))
 
 
-def store(name: str, suri: SecretStr, *, overwrite: bool = False) -> None:
+def check_can_store(name: str, *, overwrite: bool = False) -> None:
+    """Raise now what ``store`` would raise (no keyring, a bad name, an existing entry), so a
+    command can refuse before it writes anything else."""
     _check_name(name)
     backend = _backend()
     if not overwrite and _call(backend.get_password, SERVICE, name) is not None:
         raise RefusedOverwrite(f"keyring entry {name!r} already exists; remove it first")
+
+
+def store(name: str, suri: SecretStr, *, overwrite: bool = False) -> None:
+    check_can_store(name, overwrite=overwrite)
+    backend = _backend()
     _call(backend.set_password, SERVICE, name, suri.reveal())
     _write_index(backend, names() + [name])
 

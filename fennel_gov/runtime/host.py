@@ -117,25 +117,6 @@ def _decode_vec_of_bytes(data: bytes) -> list[bytes]:
     return items
 
 
-def _twox(data: bytes, rounds: int) -> bytes:
-    import xxhash
-
-    return b"".join(xxhash.xxh64_intdigest(data, seed=seed).to_bytes(8, "little") for seed in range(rounds))
-
-
-_TWOX128_CACHE: dict[bytes, bytes] = {}
-
-
-def _twox128(data: bytes) -> bytes:
-    # Runtimes hash the same few pallet and item names over and over.
-    found = _TWOX128_CACHE.get(data)
-    if found is None:
-        found = _twox(data, 2)
-        if len(data) <= 64 and len(_TWOX128_CACHE) < 4096:
-            _TWOX128_CACHE[data] = found
-    return found
-
-
 def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
     storage = ctx.storage
 
@@ -197,24 +178,9 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
             fail("rollback_transaction without a transaction")
         storage.rollback_transaction()
 
-    # hashing and tries
-    def blake2_128(data):
-        return ctx.give(hashlib.blake2b(ctx.read_packed(data), digest_size=16).digest())
-
-    def blake2_256(data):
-        return ctx.give(hashlib.blake2b(ctx.read_packed(data), digest_size=32).digest())
-
-    def twox_64(data):
-        return ctx.give(_twox(ctx.read_packed(data), 1))
-
-    def twox_128(data):
-        return ctx.give(_twox128(ctx.read_packed(data)))
-
-    def twox_256(data):
-        return ctx.give(_twox(ctx.read_packed(data), 4))
-
+    # hashing and tries (twox and blake2 are served by the wasm helper module: WASM_HOST_FUNCTIONS)
     def keccak_256(data):
-        from Crypto.Hash import keccak  # pycryptodome, present with substrate-interface
+        from Crypto.Hash import keccak  # pycryptodome (declared in pyproject.toml)
 
         return ctx.give(keccak.new(digest_bits=256, data=ctx.read_packed(data)).digest())
 
@@ -303,11 +269,6 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
         "ext_storage_start_transaction_version_1": start_transaction,
         "ext_storage_commit_transaction_version_1": commit_transaction,
         "ext_storage_rollback_transaction_version_1": rollback_transaction,
-        "ext_hashing_blake2_128_version_1": blake2_128,
-        "ext_hashing_blake2_256_version_1": blake2_256,
-        "ext_hashing_twox_64_version_1": twox_64,
-        "ext_hashing_twox_128_version_1": twox_128,
-        "ext_hashing_twox_256_version_1": twox_256,
         "ext_hashing_keccak_256_version_1": keccak_256,
         "ext_hashing_sha2_256_version_1": sha2_256,
         "ext_trie_blake2_256_ordered_root_version_1": ordered_root_v1,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from fennel_gov._codec import twox128
 from fennel_gov.runtime.calls import metadata as metadata_bytes
 from fennel_gov.runtime.executor import Runtime
 
@@ -52,13 +53,24 @@ class StorageEntry:
         return f"{self.pallet}.{self.name}"
 
 
+def _core_type_registry() -> dict[str, Any]:
+    """scalecodec's "core" preset, read from its package data.
+
+    Not through ``scalecodec.type_registry.load_type_registry_preset``: that package imports
+    ``requests`` (for its remote presets), and offline commands must load no network code.
+    """
+    import importlib.resources
+    import json
+
+    return json.loads(importlib.resources.files("scalecodec").joinpath("type_registry", "core.json").read_text())
+
+
 class RuntimeMetadata:
     def __init__(self, raw: bytes, ss58_format: int = 42) -> None:
         from scalecodec.base import RuntimeConfiguration, ScaleBytes
-        from scalecodec.type_registry import load_type_registry_preset
 
         config = RuntimeConfiguration(ss58_format=ss58_format)
-        config.update_type_registry(load_type_registry_preset("core"))
+        config.update_type_registry(_core_type_registry())
         versioned = config.create_scale_object("MetadataVersioned", data=ScaleBytes(raw))
         versioned.decode()
         config.add_portable_registry(versioned)
@@ -92,8 +104,6 @@ class RuntimeMetadata:
 
     @cached_property
     def storage_entries(self) -> dict[bytes, StorageEntry]:
-        from fennel_gov.chainspec.state import twox128  # pure hashing helper
-
         entries = {}
         for pallet in self.pallets:
             storage = pallet.get("storage")
@@ -177,8 +187,6 @@ class RuntimeMetadata:
 
 
 def _STORAGE_VERSION_HASH() -> bytes:
-    from fennel_gov.chainspec.state import twox128
-
     return twox128(b":__STORAGE_VERSION__:")
 
 
