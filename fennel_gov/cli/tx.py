@@ -54,7 +54,7 @@ def sign(
     """Show what is being signed (decoded offline), ask, sign, write the signed extrinsic. No network."""
     from fennel_gov._files import write_atomic
     from fennel_gov.errors import BadInput
-    from fennel_gov.governance.signer import load_signer
+    from fennel_gov.keys.signer import load_signer
     from fennel_gov.txfile.payload import UNSIGNED, describe, load, sign_unsigned
 
     unsigned = load(unsigned_file, UNSIGNED)
