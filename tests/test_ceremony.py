@@ -234,7 +234,7 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
 
         pytest_socket.disable_socket()
         try:
-            signed = cli("tx", "sign", unsigned, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
+            signed = cli("tx", "sign", unsigned, "--spec", raw, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
                          stdin="sudo file password\n")
         finally:
             pytest_socket.enable_socket()
@@ -261,14 +261,15 @@ def test_offline_signing_refuses_the_wrong_key_and_a_call_that_does_not_decode(c
     }
     path = tmp_path / "u.json"
     path.write_text(json.dumps(unsigned))
-    bad = cli("tx", "sign", path, "--signer", "stdin", "--yes", stdin="//Alice\n")
-    assert bad.exit_code == 2 and "do not sign" in bad.stderr
+    bad = cli("tx", "sign", path, "--trust-file-metadata", "--signer", "stdin", "--yes", stdin="//Alice\n")
+    assert bad.exit_code == 2 and "'metadata'" in bad.stderr
     from fennel_gov.errors import VerificationFailed
     from fennel_gov.keys import pair_from_suri
+    from fennel_gov.txfile.fields import UnsignedTx
     from fennel_gov.txfile.payload import sign_unsigned
 
     with pytest.raises(VerificationFailed, match="payload is for"):
-        sign_unsigned(unsigned, pair_from_suri("//Bob", "sr25519"))
+        sign_unsigned(UnsignedTx.from_json(unsigned), pair_from_suri("//Bob", "sr25519"))
 
 
 def test_init_asks_each_custodian_twice_and_stops_on_a_mismatch(cli, tmp_path, monkeypatch):
