@@ -281,3 +281,78 @@ def test_the_extension_encoding_takes_a_metadata_hash_for_enabled_mode(trusted):
     # CheckMetadataHash is the last extension with data: mode byte in the extra, Option<hash> in the additional.
     assert disabled_extra[-1:] == b"\x00" and enabled_extra[-1:] == b"\x01" and disabled_extra[:-1] == enabled_extra[:-1]
     assert disabled_additional[-1:] == b"\x00" and enabled_additional[-33:] == b"\x01" + b"\x42" * 32
+
+
+def _free_balance(url: str, account: bytes) -> int:
+    from fennel_gov._codec import blake2_128
+    from fennel_gov.chainspec.state import twox128
+    from tests.chopsticks import rpc
+
+    key = twox128(b"System") + twox128(b"Account") + blake2_128(account) + account
+    value = rpc(url, "state_getStorage", ["0x" + key.hex()])
+    # AccountInfo: nonce, consumers, providers, sufficients (u32 each), then AccountData.free (u128).
+    return int.from_bytes(bytes.fromhex(value[2:])[16:32], "little") if value else 0
+
+
+def _hold_real_genesis(node, genesis_hash: bytes) -> None:
+    """Make chopsticks hold the genesis hash a node would: System.BlockHash(0), written at block 1 from
+    the parent hash (chopsticks' placeholder there), is what CheckGenesis signs against."""
+    import xxhash
+
+    from fennel_gov.chainspec.state import twox128
+    from tests.chopsticks import rpc
+
+    if node.best() == 0:
+        node.new_blocks(1)
+    zero = (0).to_bytes(4, "little")
+    key = twox128(b"System") + twox128(b"BlockHash") + xxhash.xxh64(zero, seed=0).digest()[::-1] + zero
+    rpc(node.url, "dev_setStorage", [[["0x" + key.hex(), "0x" + genesis_hash.hex()]]])
+    assert rpc(node.url, "state_getStorage", ["0x" + key.hex()]) == "0x" + genesis_hash.hex()
+
+
+@pytest.mark.chain
+def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_are_refused(cli, tmp_path, trusted):
+    import pytest_socket
+
+    from fennel_gov._codec import encode_compact
+    from tests.chopsticks import Chopsticks
+    from tests.rpc_proxy import RealGenesisProxy
+
+    charlie = pair_from_suri("//Charlie", "sr25519")
+    amount = 1234 * FNL + FNL // 2
+    # Sudo.sudo(Balances.force_set_balance(Charlie, 1234.5 FNL)): its effect is plain in storage.
+    call = bytes([6, 0, 4, 8, 0]) + charlie.account_id + encode_compact(amount)
+    node = Chopsticks(tmp_path / "chopsticks.log", spec=SPEC)
+    try:
+        _hold_real_genesis(node, trusted.genesis_hash)
+        with RealGenesisProxy(node.url, "0x" + trusted.genesis_hash.hex()) as url:
+            unsigned = tmp_path / "tx.json"
+            built = cli("tx", "build", "--call", "0x" + call.hex(), "--signer", ss58.encode(ALICE.account_id, 42), "--url", url,
+                        "--era-period", "64", "-o", unsigned)
+            assert built.exit_code == 0, built.stderr
+            document = json.loads(unsigned.read_text())
+            assert document["chain"]["genesis_hash"] == "0x" + trusted.genesis_hash.hex()
+            forgeries = tmp_path / "forged"
+            forgeries.mkdir()
+            pytest_socket.disable_socket()
+            try:
+                for name, forge in FORGERIES.items():
+                    forged = copy.deepcopy(document)
+                    forge(forged, trusted)
+                    refused = sign(cli, write(forgeries, forged))
+                    assert refused.exit_code == 1, (name, refused.stderr)
+                assert sorted(p.name for p in forgeries.iterdir()) == ["tx.json"]
+                signed = sign(cli, unsigned, "--json")
+            finally:
+                pytest_socket.enable_socket()
+            assert signed.exit_code == 0, signed.stderr
+            review = signed.json["review"]
+            assert review["call"]["args"]["call"]["args"]["new_free"] == {"units": str(amount), "amount": "1,234.5 FNL"}
+            assert review["tip"]["amount"] == "0 FNL" and review["era"]["period"] == 64
+            assert _free_balance(node.url, charlie.account_id) == 0
+            submitted = cli("tx", "submit", signed.json["output"], "--url", url, "--json")
+            assert submitted.exit_code == 0, submitted.stderr
+        assert "Sudo.Sudid" in submitted.json["events"] and submitted.json["success"] is True
+        assert _free_balance(node.url, charlie.account_id) == amount
+    finally:
+        node.stop()
