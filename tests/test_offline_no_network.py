@@ -11,7 +11,25 @@ import pytest
 
 from tests.conftest import ROOT
 
-OFFLINE_MODULES = ["fennel_gov.keys", "fennel_gov.cli._app"]
+OFFLINE_MODULES = ["fennel_gov.keys", "fennel_gov.cli._app", "fennel_gov.keys.signer", "fennel_gov.txfile.review",
+                   "fennel_gov.txfile.trusted", "fennel_gov.txfile.payload"]
+SPEC = ROOT / "tests" / "fixtures" / "fennel-solonet" / "development-raw.json"
+
+
+def _unsigned_file(tmp_path):
+    """A legitimate unsigned file for the development chain (see tests/test_offline_signing.py)."""
+    import json
+
+    from fennel_gov.keys import pair_from_suri
+    from fennel_gov.txfile.trusted import from_spec
+    from tests.test_offline_signing import unsigned_document
+
+    if not SPEC.exists():
+        pytest.skip("the golden spec is not present")
+    bob = pair_from_suri("//Bob", "sr25519").account_id
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps(unsigned_document(from_spec(SPEC), bytes([6, 0, 7, 0, 4]) + bob)))
+    return path
 
 
 def test_offline_commands_run_with_sockets_disabled(cli, tmp_path, socket_disabled):
@@ -21,14 +39,26 @@ def test_offline_commands_run_with_sockets_disabled(cli, tmp_path, socket_disabl
     assert cli("keys", "generate", "--out", tmp_path / "a.json", "--password-stdin", stdin="pw\n").exit_code == 0
 
 
+def test_offline_signing_with_a_trusted_spec_runs_with_sockets_disabled(cli, tmp_path, socket_disabled):
+    unsigned = _unsigned_file(tmp_path)
+    signed = cli("tx", "sign", unsigned, "--spec", SPEC, "--signer", "stdin", "--yes", "--json", stdin="//Alice\n")
+    assert signed.exit_code == 0, signed.stderr
+    assert signed.json["review"]["call"]["call"] == "sudo"
+
+
 def test_fresh_interpreter_with_socket_creation_forbidden(tmp_path):
+    unsigned = _unsigned_file(tmp_path)
     guard = tmp_path / "guard"
     guard.mkdir()
+    # socket.socket stays a class (ssl subclasses it when scalecodec imports requests); making one fails.
     (guard / "sitecustomize.py").write_text(textwrap.dedent("""
         import socket
         def _refuse(*args, **kwargs):
             raise SystemExit("NETWORK ACCESS ATTEMPTED")
-        socket.socket = _refuse
+        class _Refused(socket.socket):
+            def __init__(self, *args, **kwargs):
+                _refuse()
+        socket.socket = _Refused
         socket.create_connection = _refuse
         socket.getaddrinfo = _refuse
     """))
@@ -37,6 +67,7 @@ def test_fresh_interpreter_with_socket_creation_forbidden(tmp_path):
         (["keys", "inspect", "--json", "--scheme", "ecdsa"], "//Alice\n"),
         (["keys", "generate-node-key", "--file", str(tmp_path / "nk")], ""),
         (["keys", "session-keys", "derive"], "//Bob\n"),
+        (["tx", "sign", str(unsigned), "--spec", str(SPEC), "--signer", "stdin", "--yes"], "//Alice\n"),
     ]
     for argv, stdin in commands:
         done = subprocess.run(
@@ -44,6 +75,23 @@ def test_fresh_interpreter_with_socket_creation_forbidden(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         assert "NETWORK ACCESS ATTEMPTED" not in done.stderr
+    assert (tmp_path / "tx.signed.json").exists()
+
+
+def test_offline_signing_imports_no_governance_or_network_code(tmp_path):
+    unsigned = _unsigned_file(tmp_path)
+    code = textwrap.dedent(f"""
+        import sys
+        from fennel_gov.cli import main
+        sys.stdin = __import__("io").StringIO("//Alice\\n")
+        assert main(["tx", "sign", {str(unsigned)!r}, "--spec", {str(SPEC)!r}, "--signer", "stdin", "--yes"]) == 0
+        bad = sorted(m for m in sys.modules if m.startswith("fennel_gov.governance")
+                     or m.split('.')[0] in ('substrateinterface', 'websocket', 'requests', 'urllib3', 'http'))
+        print("IMPORTED:" + ','.join(bad))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "IMPORTED:", done.stdout
 
 
 def test_offline_packages_do_not_import_network_libraries():

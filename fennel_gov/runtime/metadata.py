@@ -55,10 +55,9 @@ class StorageEntry:
 class RuntimeMetadata:
     def __init__(self, raw: bytes, ss58_format: int = 42) -> None:
         from scalecodec.base import RuntimeConfiguration, ScaleBytes
-        from scalecodec.type_registry import load_type_registry_preset
 
         config = RuntimeConfiguration(ss58_format=ss58_format)
-        config.update_type_registry(load_type_registry_preset("core"))
+        config.update_type_registry(_core_type_registry())
         versioned = config.create_scale_object("MetadataVersioned", data=ScaleBytes(raw))
         versioned.decode()
         config.add_portable_registry(versioned)
@@ -174,6 +173,17 @@ class RuntimeMetadata:
             return self.decode(entry.value_type, value)
         except Exception:  # noqa: BLE001 - show what does not decode as hex
             return "0x" + value.hex()
+
+
+def _core_type_registry() -> dict[str, Any]:
+    """scalecodec's bundled ``core`` preset, read from its file: importing ``scalecodec.type_registry``
+    imports requests, whose urllib3 opens a socket at import (an IPv6 probe), and offline code opens none."""
+    import json
+    from pathlib import Path
+
+    import scalecodec
+
+    return json.loads((Path(scalecodec.__file__).parent / "type_registry" / "core.json").read_text())
 
 
 def _STORAGE_VERSION_HASH() -> bytes:
