@@ -356,3 +356,16 @@ def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_
         assert _free_balance(node.url, charlie.account_id) == amount
     finally:
         node.stop()
+
+
+def test_call_bytes_that_would_redraw_the_terminal_are_shown_as_hex(trusted):
+    from fennel_gov._codec import encode_bytes
+    from fennel_gov.txfile.review import decode_call, review
+    from fennel_gov.txfile.fields import UnsignedTx
+
+    # Sudo.sudo(System.remark(b"\x1b[2J...")): an escape that clears the screen must not reach it.
+    tx = UnsignedTx.from_json(unsigned_document(trusted, bytes([6, 0, 0, 0]) + encode_bytes(b"\x1b[2Jall is well")))
+    shown = review(tx, trusted)
+    assert shown.call["args"]["call"]["args"]["remark"] == "0x" + b"\x1b[2Jall is well".hex()
+    plain = decode_call(bytes([0, 0]) + encode_bytes(b"all is well"), trusted.decoded_metadata)
+    assert plain["call_args"][0]["value"] == "all is well"

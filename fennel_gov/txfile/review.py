@@ -140,6 +140,9 @@ def _render(value: Any, type_name: str, decimals: int, symbol: str) -> Any:
         return _call(value, decimals, symbol)
     if isinstance(value, int) and not isinstance(value, bool) and "Balance" in type_name:
         return {"units": str(value), "amount": format_amount(value, decimals, symbol)}
+    if isinstance(value, str) and not value.isprintable():
+        # Bytes that happen to be UTF-8 could carry terminal escapes that redraw the review: show hex.
+        return "0x" + value.encode("utf-8", "surrogatepass").hex()
     if isinstance(value, list):
         return [_render(v, type_name, decimals, symbol) for v in value]
     if isinstance(value, dict):
