@@ -369,3 +369,11 @@ def test_call_bytes_that_would_redraw_the_terminal_are_shown_as_hex(trusted):
     assert shown.call["args"]["call"]["args"]["remark"] == "0x" + b"\x1b[2Jall is well".hex()
     plain = decode_call(bytes([0, 0]) + encode_bytes(b"all is well"), trusted.decoded_metadata)
     assert plain["call_args"][0]["value"] == "all is well"
+
+
+def test_with_the_files_own_metadata_an_altered_metadata_hash_is_still_refused(cli, tmp_path, trusted):
+    document = unsigned_document(trusted, register_bob())
+    document["metadata_hash"] = "0x" + "00" * 32
+    done = sign(cli, write(tmp_path, document), trust=("--trust-file-metadata",))
+    assert done.exit_code == 1 and "metadata_hash" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.json"]
