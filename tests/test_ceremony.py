@@ -225,21 +225,31 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
         assert status["sudo"] == manifest["sudo"]["address"]
         assert all(status["next_keys"][v["stash"]] == v["session_keys"]["hex"] for v in manifest["validators"])
 
-        # A sudo change signed offline: build online, sign with sockets disabled, submit online.
+        # A sudo change signed offline against the network's raw spec: build online, sign with sockets
+        # disabled, submit online. (Chopsticks made to hold the genesis hash a node computes from the spec.)
+        from fennel_gov.chainspec.genesis import to_raw
+        from fennel_gov.chainspec.spec import ChainSpec
+        from tests.rpc_proxy import RealGenesisProxy
+
+        genesis_hash = to_raw(ChainSpec.load(raw))[1].genesis_hash
+        node.hold_genesis_hash(genesis_hash)
         call = cli("remove-validator", stashes[2], "--url", node.url, "--call-only").stdout.strip()
         unsigned = tmp_path / "remove.json"
-        built = cli("tx", "build", "--call", call, "--signer", manifest["sudo"]["address"], "--url", node.url, "-o", unsigned)
-        assert built.exit_code == 0, built.stderr
-        import pytest_socket
+        with RealGenesisProxy(node.url, "0x" + genesis_hash.hex()) as url:
+            built = cli("tx", "build", "--call", call, "--signer", manifest["sudo"]["address"], "--url", url, "-o", unsigned)
+            assert built.exit_code == 0, built.stderr
+            import pytest_socket
 
-        pytest_socket.disable_socket()
-        try:
-            signed = cli("tx", "sign", unsigned, "--spec", raw, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
-                         stdin="sudo file password\n")
-        finally:
-            pytest_socket.enable_socket()
-        assert signed.exit_code == 0, signed.stderr
-        submitted = cli("tx", "submit", signed.json["output"], "--url", node.url, "--json")
+            pytest_socket.disable_socket()
+            try:
+                signed = cli("tx", "sign", unsigned, "--spec", raw, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
+                             stdin="sudo file password\n")
+            finally:
+                pytest_socket.enable_socket()
+            assert signed.exit_code == 0, signed.stderr
+            assert signed.json["review"]["call"]["args"]["call"] == {
+                "pallet": "ValidatorManager", "call": "remove_validator", "args": {"validator": stashes[2]}}
+            submitted = cli("tx", "submit", signed.json["output"], "--url", url, "--json")
         assert submitted.exit_code == 0, submitted.stderr
         assert "ValidatorManager.ValidatorRemoved" in submitted.json["events"]
         status = cli("status", "--url", node.url, "--json").json

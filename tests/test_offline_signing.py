@@ -294,22 +294,6 @@ def _free_balance(url: str, account: bytes) -> int:
     return int.from_bytes(bytes.fromhex(value[2:])[16:32], "little") if value else 0
 
 
-def _hold_real_genesis(node, genesis_hash: bytes) -> None:
-    """Make chopsticks hold the genesis hash a node would: System.BlockHash(0), written at block 1 from
-    the parent hash (chopsticks' placeholder there), is what CheckGenesis signs against."""
-    import xxhash
-
-    from fennel_gov.chainspec.state import twox128
-    from tests.chopsticks import rpc
-
-    if node.best() == 0:
-        node.new_blocks(1)
-    zero = (0).to_bytes(4, "little")
-    key = twox128(b"System") + twox128(b"BlockHash") + xxhash.xxh64(zero, seed=0).digest()[::-1] + zero
-    rpc(node.url, "dev_setStorage", [[["0x" + key.hex(), "0x" + genesis_hash.hex()]]])
-    assert rpc(node.url, "state_getStorage", ["0x" + key.hex()]) == "0x" + genesis_hash.hex()
-
-
 @pytest.mark.chain
 def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_are_refused(cli, tmp_path, trusted):
     import pytest_socket
@@ -324,7 +308,7 @@ def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_
     call = bytes([6, 0, 4, 8, 0]) + charlie.account_id + encode_compact(amount)
     node = Chopsticks(tmp_path / "chopsticks.log", spec=SPEC)
     try:
-        _hold_real_genesis(node, trusted.genesis_hash)
+        node.hold_genesis_hash(trusted.genesis_hash)
         with RealGenesisProxy(node.url, "0x" + trusted.genesis_hash.hex()) as url:
             unsigned = tmp_path / "tx.json"
             built = cli("tx", "build", "--call", "0x" + call.hex(), "--signer", ss58.encode(ALICE.account_id, 42), "--url", url,
