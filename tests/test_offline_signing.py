@@ -361,3 +361,17 @@ def test_with_the_files_own_metadata_an_altered_metadata_hash_is_still_refused(c
     done = sign(cli, write(tmp_path, document), trust=("--trust-file-metadata",))
     assert done.exit_code == 1 and "metadata_hash" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.json"]
+
+
+def test_a_plain_spec_and_a_plain_wasm_are_trusted_too(cli, tmp_path, trusted):
+    from fennel_gov.chainspec.spec import ChainSpec
+
+    path = write(tmp_path, unsigned_document(trusted, register_bob()))
+    plain = sign(cli, path, "--json", "-o", tmp_path / "a.json", trust=("--spec", FIXTURES / "development.json"))
+    assert plain.exit_code == 0, plain.stderr
+    assert plain.json["review"]["genesis_hash_checked"] is True
+    wasm = tmp_path / "runtime.wasm"
+    wasm.write_bytes(ChainSpec.load(SPEC).code)
+    bare = sign(cli, path, "--json", "-o", tmp_path / "b.json", trust=("--runtime", wasm))
+    assert bare.exit_code == 0, bare.stderr
+    assert bare.json["review"]["runtime"]["code_hash"] == "0x" + trusted.code_hash.hex()
