@@ -66,9 +66,10 @@ class RealGenesisProxy:
     genesis hash computed from the spec; this loopback endpoint gives the real one and forwards the rest.
     (The chain must also hold it in ``System.BlockHash(0)``, which the runtime's CheckGenesis reads.)"""
 
-    def __init__(self, upstream_ws: str, genesis_hash: str) -> None:
+    def __init__(self, upstream_ws: str, genesis_hash: str, answers: dict | None = None) -> None:
         self.upstream = upstream_ws.replace("ws://", "http://")
         self.genesis_hash = genesis_hash
+        self.answers = answers or {}  # method -> result, a node answering wrongly on purpose
 
     def __enter__(self) -> str:
         proxy = self
@@ -79,6 +80,9 @@ class RealGenesisProxy:
                 request = json.loads(body)
                 if request.get("method") == "chain_getBlockHash" and request.get("params") in ([0], ["0x0"], [[0]]):
                     result = proxy.genesis_hash if request["params"] != [[0]] else [proxy.genesis_hash]
+                    answer = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}).encode()
+                elif request.get("method") in proxy.answers:
+                    result = proxy.answers[request["method"]]
                     answer = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}).encode()
                 else:
                     forward = urllib.request.Request(proxy.upstream, data=body, headers={"Content-Type": "application/json"})

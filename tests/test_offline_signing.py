@@ -338,6 +338,13 @@ def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_
             assert submitted.exit_code == 0, submitted.stderr
         assert "Sudo.Sudid" in submitted.json["events"] and submitted.json["success"] is True
         assert _free_balance(node.url, charlie.account_id) == amount
+        # tx build checks the node's answers as strictly as the signer does: no file from a bad nonce.
+        for nonce in (2**32, -1, "7"):
+            with RealGenesisProxy(node.url, "0x" + trusted.genesis_hash.hex(), {"system_accountNextIndex": nonce}) as url:
+                bad = cli("tx", "build", "--call", "0x" + call.hex(), "--signer", ss58.encode(ALICE.account_id, 42), "--url", url,
+                          "-o", tmp_path / "bad.json")
+            assert bad.exit_code == 2 and "'nonce'" in bad.stderr, bad.stderr
+            assert not (tmp_path / "bad.json").exists()
     finally:
         node.stop()
 
