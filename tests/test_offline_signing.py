@@ -382,3 +382,17 @@ def test_a_plain_spec_and_a_plain_wasm_are_trusted_too(cli, tmp_path, trusted):
     bare = sign(cli, path, "--json", "-o", tmp_path / "b.json", trust=("--runtime", wasm))
     assert bare.exit_code == 0, bare.stderr
     assert bare.json["review"]["runtime"]["code_hash"] == "0x" + trusted.code_hash.hex()
+
+
+def test_each_metadata_decodes_with_its_own_registry_and_prefix(trusted):
+    # scalecodec's RuntimeConfiguration is a process-wide singleton: a second metadata would share (and
+    # overwrite) the first one's types and keep its SS58 prefix. Each RuntimeMetadata must stand alone.
+    from fennel_gov.runtime.metadata import RuntimeMetadata
+    from fennel_gov.txfile.review import decode_call
+
+    forged = RuntimeMetadata(forged_metadata(trusted.metadata), 42)
+    polkadot = RuntimeMetadata(trusted.metadata, 0)
+    assert decode_call(set_key(BOB.account_id), forged)["call_function"] == "register_validators"
+    assert decode_call(set_key(BOB.account_id), polkadot)["call_args"][0]["value"] == ss58.encode(BOB.account_id, 0)
+    assert decode_call(set_key(BOB.account_id), trusted.decoded_metadata)["call_function"] == "set_key"
+    assert decode_call(set_key(BOB.account_id), forged)["call_function"] == "register_validators"

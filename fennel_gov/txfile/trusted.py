@@ -55,7 +55,7 @@ class TrustedRuntime:
         return tuple(str(e["identifier"]) for e in extrinsic["signed_extensions"])
 
 
-def _facts(runtime, code: bytes, source: str):
+def _facts(runtime, source: str):
     from fennel_gov.runtime.calls import core_version, metadata
     from fennel_gov.runtime.metadata import RuntimeMetadata
 
@@ -76,7 +76,7 @@ def from_runtime(path: str | Path) -> TrustedRuntime:
     except OSError as exc:
         raise BadInput(f"cannot read the runtime {path}: {exc.strerror}") from None
     source = f"runtime {path}"
-    version, raw, prefix = _facts(Runtime.from_code(code), code, source)
+    version, raw, prefix = _facts(Runtime.from_code(code), source)
     return TrustedRuntime(
         source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix,
         token_symbol=FENNEL_SYMBOL, token_decimals=FENNEL_DECIMALS,
@@ -94,7 +94,7 @@ def from_spec(path: str | Path) -> TrustedRuntime:
     code = spec.code
     runtime = Runtime.from_code(code)
     source = f"chain spec {path}"
-    version, raw, prefix = _facts(runtime, code, source)
+    version, raw, prefix = _facts(runtime, source)
     _, genesis = to_raw(spec, runtime)
     properties = spec.properties if isinstance(spec.properties, dict) else {}
     symbol, decimals = properties.get("tokenSymbol"), properties.get("tokenDecimals")
