@@ -97,7 +97,7 @@ class Review:
 
 def _mismatch(what: str, file_value: Any, trusted_value: Any, trusted: TrustedRuntime) -> VerificationFailed:
     return VerificationFailed(
-        f"the file's {what} ({file_value}) is not the trusted {trusted.source}'s ({trusted_value}): "
+        f"the file's {what} does not match the trusted {trusted.source}: file {file_value}, trusted {trusted_value}; "
         "the file was altered or made for another runtime; do not sign it")
 
 
