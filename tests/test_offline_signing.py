@@ -396,3 +396,10 @@ def test_each_metadata_decodes_with_its_own_registry_and_prefix(trusted):
     assert decode_call(set_key(BOB.account_id), polkadot)["call_args"][0]["value"] == ss58.encode(BOB.account_id, 0)
     assert decode_call(set_key(BOB.account_id), trusted.decoded_metadata)["call_function"] == "set_key"
     assert decode_call(set_key(BOB.account_id), forged)["call_function"] == "register_validators"
+
+
+@pytest.mark.parametrize("limit", ["-1", "sNaN", "Infinity", "0.0000000000001", "ten"])
+def test_a_max_tip_that_is_not_an_amount_is_refused(cli, tmp_path, trusted, limit):
+    done = sign(cli, write(tmp_path, unsigned_document(trusted, register_bob())), "--max-tip", limit)
+    assert done.exit_code == 2 and "--max-tip" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.json"]

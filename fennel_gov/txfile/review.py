@@ -44,9 +44,11 @@ def parse_amount(text: str, decimals: int, what: str = "the amount") -> int:
         value = Decimal(text.strip().replace("_", ""))
     except InvalidOperation:
         raise BadInput(f"{what} must be a number of tokens, like 0 or 0.5, not {text!r}") from None
+    if not value.is_finite() or value < 0:
+        raise BadInput(f"{what} must be a non-negative amount, not {text!r}")
     units = value * (10**decimals)
-    if not value.is_finite() or value < 0 or units != units.to_integral_value() or units > U128_MAX:
-        raise BadInput(f"{what} must be a non-negative amount with at most {decimals} decimals, not {text!r}")
+    if units != units.to_integral_value() or units > U128_MAX:
+        raise BadInput(f"{what} must have at most {decimals} decimals and be below 2**128 units, not {text!r}")
     return int(units)
 
 
