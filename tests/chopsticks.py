@@ -67,6 +67,21 @@ class Chopsticks:
     def new_blocks(self, count: int) -> None:
         rpc(self.url, "dev_newBlock", [{"count": count}], timeout=600)
 
+    def hold_genesis_hash(self, genesis_hash: bytes) -> None:
+        """Hold the genesis hash a node computes from the spec where the runtime's CheckGenesis reads it,
+        ``System.BlockHash(0)`` (chopsticks writes its placeholder 0x4545… there at block 1); pair with
+        tests.rpc_proxy.RealGenesisProxy, which answers ``chain_getBlockHash(0)`` with it."""
+        import xxhash
+
+        from fennel_gov.chainspec.state import twox128
+
+        if self.best() == 0:
+            self.new_blocks(1)
+        zero = (0).to_bytes(4, "little")  # Fennel's block number is u32; the map is Twox64Concat
+        key = twox128(b"System") + twox128(b"BlockHash") + xxhash.xxh64(zero, seed=0).digest()[::-1] + zero
+        rpc(self.url, "dev_setStorage", [[["0x" + key.hex(), "0x" + genesis_hash.hex()]]])
+        assert rpc(self.url, "state_getStorage", ["0x" + key.hex()]) == "0x" + genesis_hash.hex()
+
     def best(self) -> int:
         return int(rpc(self.url, "chain_getHeader")["number"], 16)
 

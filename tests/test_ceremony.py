@@ -225,21 +225,31 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
         assert status["sudo"] == manifest["sudo"]["address"]
         assert all(status["next_keys"][v["stash"]] == v["session_keys"]["hex"] for v in manifest["validators"])
 
-        # A sudo change signed offline: build online, sign with sockets disabled, submit online.
+        # A sudo change signed offline against the network's raw spec: build online, sign with sockets
+        # disabled, submit online. (Chopsticks made to hold the genesis hash a node computes from the spec.)
+        from fennel_gov.chainspec.genesis import to_raw
+        from fennel_gov.chainspec.spec import ChainSpec
+        from tests.rpc_proxy import RealGenesisProxy
+
+        genesis_hash = to_raw(ChainSpec.load(raw))[1].genesis_hash
+        node.hold_genesis_hash(genesis_hash)
         call = cli("remove-validator", stashes[2], "--url", node.url, "--call-only").stdout.strip()
         unsigned = tmp_path / "remove.json"
-        built = cli("tx", "build", "--call", call, "--signer", manifest["sudo"]["address"], "--url", node.url, "-o", unsigned)
-        assert built.exit_code == 0, built.stderr
-        import pytest_socket
+        with RealGenesisProxy(node.url, "0x" + genesis_hash.hex()) as url:
+            built = cli("tx", "build", "--call", call, "--signer", manifest["sudo"]["address"], "--url", url, "-o", unsigned)
+            assert built.exit_code == 0, built.stderr
+            import pytest_socket
 
-        pytest_socket.disable_socket()
-        try:
-            signed = cli("tx", "sign", unsigned, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
-                         stdin="sudo file password\n")
-        finally:
-            pytest_socket.enable_socket()
-        assert signed.exit_code == 0, signed.stderr
-        submitted = cli("tx", "submit", signed.json["output"], "--url", node.url, "--json")
+            pytest_socket.disable_socket()
+            try:
+                signed = cli("tx", "sign", unsigned, "--spec", raw, "--signer", f"json:{sudo_file}", "--password-stdin", "--yes", "--json",
+                             stdin="sudo file password\n")
+            finally:
+                pytest_socket.enable_socket()
+            assert signed.exit_code == 0, signed.stderr
+            assert signed.json["review"]["call"]["args"]["call"] == {
+                "pallet": "ValidatorManager", "call": "remove_validator", "args": {"validator": stashes[2]}}
+            submitted = cli("tx", "submit", signed.json["output"], "--url", url, "--json")
         assert submitted.exit_code == 0, submitted.stderr
         assert "ValidatorManager.ValidatorRemoved" in submitted.json["events"]
         status = cli("status", "--url", node.url, "--json").json
@@ -261,14 +271,15 @@ def test_offline_signing_refuses_the_wrong_key_and_a_call_that_does_not_decode(c
     }
     path = tmp_path / "u.json"
     path.write_text(json.dumps(unsigned))
-    bad = cli("tx", "sign", path, "--signer", "stdin", "--yes", stdin="//Alice\n")
-    assert bad.exit_code == 2 and "do not sign" in bad.stderr
+    bad = cli("tx", "sign", path, "--trust-file-metadata", "--signer", "stdin", "--yes", stdin="//Alice\n")
+    assert bad.exit_code == 2 and "'metadata'" in bad.stderr
     from fennel_gov.errors import VerificationFailed
     from fennel_gov.keys import pair_from_suri
+    from fennel_gov.txfile.fields import UnsignedTx
     from fennel_gov.txfile.payload import sign_unsigned
 
     with pytest.raises(VerificationFailed, match="payload is for"):
-        sign_unsigned(unsigned, pair_from_suri("//Bob", "sr25519"))
+        sign_unsigned(UnsignedTx.from_json(unsigned), pair_from_suri("//Bob", "sr25519"))
 
 
 def test_init_asks_each_custodian_twice_and_stops_on_a_mismatch(cli, tmp_path, monkeypatch):

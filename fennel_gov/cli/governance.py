@@ -37,7 +37,7 @@ def _connect(url: str | None, network: str | None):
 
 
 def _signer(spec: str | None, password_stdin: bool):
-    from fennel_gov.governance.signer import load_signer
+    from fennel_gov.keys.signer import load_signer
 
     return load_signer(spec, password_stdin=password_stdin, stdin=sys.stdin, prompt=hidden_prompt, is_tty=stdin_is_tty())
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from fennel_gov.cli._options import Json, PasswordStdin, hidden_prompt, stdin_is_tty
-from fennel_gov.cli._render import emit_json, emit_lines, table
+from fennel_gov.cli._render import emit_json, emit_lines, note, table
 
 app = typer.Typer(help="Offline signing: build (online), sign (offline), submit (online).", no_args_is_help=True, rich_markup_mode=None)
 
@@ -45,42 +45,102 @@ def build(
 @app.command()
 def sign(
     unsigned_file: Annotated[Path, typer.Argument(help="The unsigned-payload file from 'tx build'.", dir_okay=False)],
+    spec: Annotated[Optional[Path], typer.Option("--spec", help="The network's chain spec (raw or plain): the runtime to trust, and the genesis hash, computed.", dir_okay=False)] = None,
+    runtime: Annotated[Optional[Path], typer.Option("--runtime", help="The runtime wasm to trust (plain or srtool's compact.compressed.wasm), when no chain spec is at hand.", dir_okay=False)] = None,
+    trust_file_metadata: Annotated[bool, typer.Option("--trust-file-metadata", help="UNSAFE: decode the call with the metadata the online machine put in the file.")] = False,
+    max_tip: Annotated[str, typer.Option("--max-tip", help="Largest tip to sign, in tokens (FNL); a sudo action needs none.")] = "0",
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Signed file (default: <file>.signed.json).", dir_okay=False)] = None,
     signer: Annotated[Optional[str], typer.Option("--signer", help="json:PATH, file:PATH, keyring:NAME, stdin or prompt.")] = None,
     password_stdin: PasswordStdin = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Sign without asking (after printing what is signed).")] = False,
     as_json: Json = False,
 ) -> None:
-    """Show what is being signed (decoded offline), ask, sign, write the signed extrinsic. No network."""
-    from fennel_gov._files import write_atomic
+    """Check the file against a trusted runtime, show what is signed, ask, sign. No network."""
+    from fennel_gov._files import read_json, write_atomic
     from fennel_gov.errors import BadInput
-    from fennel_gov.governance.signer import load_signer
-    from fennel_gov.txfile.payload import UNSIGNED, describe, load, sign_unsigned
+    from fennel_gov.keys.signer import load_signer
+    from fennel_gov.txfile import trusted as trusted_runtime
+    from fennel_gov.txfile.fields import UnsignedTx
+    from fennel_gov.txfile.payload import sign_unsigned
+    from fennel_gov.txfile.review import FENNEL_DECIMALS, parse_amount, review
 
-    unsigned = load(unsigned_file, UNSIGNED)
-    shown = describe(unsigned)
+    if spec is not None and runtime is not None:
+        raise BadInput("give --spec or --runtime, not both")
+    if spec is None and runtime is None and not trust_file_metadata:
+        raise BadInput("which runtime do you trust? give --spec RAW_SPEC (the network's chain spec) or --runtime WASM "
+                       "(the srtool-built runtime carried in with the ceremony material); --trust-file-metadata signs "
+                       "with the file's own metadata, which the online machine can forge")
+    tx = UnsignedTx.from_json(read_json(unsigned_file))
+    trusted = trusted_runtime.from_spec(spec) if spec else trusted_runtime.from_runtime(runtime) if runtime else None
+    decimals = trusted.token_decimals if trusted else FENNEL_DECIMALS
+    shown = review(tx, trusted, max_tip=parse_amount(max_tip, decimals, "--max-tip"))
+    for warning in shown.warnings:
+        note(warning)
     if not as_json:
-        call = shown["call"]
-        emit_lines(["You are signing:", *table([
-            ("Call", f"{call['pallet']}.{call['call']}"),
-            ("Arguments", json.dumps(call["args"])),
-            ("Signer", shown["signer"]),
-            ("Nonce", shown["nonce"]),
-            ("Era", shown["era"]),
-            ("Chain", f"{shown['chain']['spec_name']} v{shown['chain']['spec_version']}, genesis {shown['chain']['genesis_hash']}"),
-        ])])
+        emit_lines(["You are signing:", *review_lines(shown)])
     if not yes:
         if not stdin_is_tty() or signer == "stdin" or password_stdin:
             raise BadInput("confirm with --yes when standard input is not a terminal (or carries the secret)")
         if not typer.confirm("Sign this?", default=False):
             raise typer.Abort()
     pair = load_signer(signer, password_stdin=password_stdin, stdin=sys.stdin, prompt=hidden_prompt, is_tty=stdin_is_tty())
-    signed = sign_unsigned(unsigned, pair)
-    signed["call"] = shown["call"]
+    signed = sign_unsigned(tx, pair, ss58_format=trusted.ss58_format if trusted else None)
+    signed["description"] = shown.call_name
+    signed["review"] = shown.as_json()
     target = output or unsigned_file.with_name(unsigned_file.stem + ".signed.json")
     write_atomic(target, json.dumps(signed, indent=2) + "\n")
-    emit_json({"output": str(target), "extrinsic_hash": signed["extrinsic_hash"]}) if as_json else emit_lines(
-        [f"Wrote {target} (extrinsic {signed['extrinsic_hash']}): carry it to the online machine and run 'fennel-gov tx submit'"])
+    if as_json:
+        emit_json({"output": str(target), "extrinsic_hash": signed["extrinsic_hash"], "signature": signed["signature"],
+                   "review": shown.as_json()})
+    else:
+        emit_lines([f"Wrote {target} (extrinsic {signed['extrinsic_hash']}): carry it to the online machine and run 'fennel-gov tx submit'"])
+
+
+def call_lines(call: dict, indent: str = "  ") -> list[str]:
+    """A decoded call, one argument a line, inner calls indented under their argument."""
+    lines = [f"{call['pallet']}.{call['call']}"]
+    for name, value in call["args"].items():
+        if isinstance(value, dict) and "pallet" in value and "args" in value:
+            inner = call_lines(value, indent)
+            lines.append(f"{indent}{name}: {inner[0]}")
+            lines.extend(indent + line for line in inner[1:])
+        else:
+            lines.append(f"{indent}{name}: {_value_text(value)}")
+    return lines
+
+
+def _value_text(value) -> str:
+    if isinstance(value, dict) and set(value) == {"units", "amount"}:
+        return f"{value['amount']} ({value['units']} units)"
+    if isinstance(value, list):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    return json.dumps(value) if isinstance(value, (dict, bool)) or value is None else str(value)
+
+
+def review_lines(shown) -> list[str]:
+    """The review as the operator reads it, every signed field on its own line."""
+    era = shown.era
+    if era["kind"] == "immortal":
+        era_text = "immortal (valid until used; prefer a mortal era)"
+    else:
+        era_text = (f"mortal, {era['period']} blocks: from #{era['birth_block']} to before #{era['valid_before_block']} "
+                    f"(birth block hash {era['birth_hash']} cannot be checked offline; a wrong one only makes the tx invalid)")
+    network = shown.network_name or "(no chain spec given: network unknown)"
+    if shown.chain_type:
+        network += f" ({shown.chain_type})"
+    genesis = shown.genesis_hash + (" (computed from the chain spec)" if shown.genesis_hash_checked else " (from the file, NOT checked)")
+    call = call_lines(shown.call)
+    return table([
+        ("Network", network),
+        ("Genesis hash", genesis),
+        ("Runtime", f"{shown.spec_name} spec_version {shown.spec_version}, transaction_version {shown.transaction_version}"),
+        ("Trusted runtime", f"{shown.runtime_source}" + (f", blake2_256 {shown.runtime_code_hash}" if shown.runtime_code_hash else "")),
+        ("Signer", shown.signer),
+        ("Nonce", shown.nonce),
+        ("Tip", f"{shown.tip} ({shown.tip_units} units; decimals from {shown.token_source})"),
+        ("Era", era_text),
+        ("Call", call[0]),
+    ]) + [" " * 19 + line for line in call[1:]]
 
 
 @app.command()
@@ -93,16 +153,17 @@ def submit(
     as_json: Json = False,
 ) -> None:
     """Submit a signed extrinsic and follow it, as the governance commands do."""
+    from fennel_gov._files import read_json
     from fennel_gov.cli.governance import _progress, _report
     from fennel_gov.errors import BadInput
     from fennel_gov.governance.chain import Chain
     from fennel_gov.governance.config import resolve_network
     from fennel_gov.governance.submit import send_and_watch
-    from fennel_gov.txfile.payload import SIGNED, load
+    from fennel_gov.txfile.fields import SignedTx
 
-    signed = load(signed_file, SIGNED)
+    signed = SignedTx.from_json(read_json(signed_file))
     chain = Chain(resolve_network(url, network))
-    if chain.genesis_hash != signed["chain"]["genesis_hash"]:
-        raise BadInput(f"the transaction is for the chain {signed['chain']['genesis_hash']}, but the node serves {chain.genesis_hash}")
-    receipt = send_and_watch(chain, signed["extrinsic"], signed["signer"], wait=wait, timeout=timeout, progress=_progress(as_json))
-    _report(receipt, as_json, {"action": "tx-submit", "call": signed.get("description")})
+    if chain.genesis_hash.lower() != "0x" + signed.genesis_hash.hex():
+        raise BadInput(f"the transaction is for the chain 0x{signed.genesis_hash.hex()}, but the node serves {chain.genesis_hash}")
+    receipt = send_and_watch(chain, "0x" + signed.extrinsic.hex(), signed.signer, wait=wait, timeout=timeout, progress=_progress(as_json))
+    _report(receipt, as_json, {"action": "tx-submit", "call": signed.description})

@@ -8,10 +8,12 @@ from fennel_gov._codec import blake2_256
 from fennel_gov.errors import BadInput
 from fennel_gov.governance.chain import Chain
 from fennel_gov.keys import ss58
-from fennel_gov.txfile.payload import UNSIGNED, check_extensions, encode_era
+from fennel_gov.txfile.fields import UNSIGNED, UnsignedTx
+from fennel_gov.txfile.payload import check_extensions, encode_era
 
 
 def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | None = 4096, tip: int = 0) -> dict[str, Any]:
+    """The unsigned-payload document. ``tip`` in the token's smallest units (a sudo action needs none)."""
     from scalecodec.base import ScaleBytes
 
     from fennel_gov._codec import from_hex
@@ -40,7 +42,7 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
     if raw[:1] != b"\x01":
         raise BadInput("the node offers no V14 metadata to carry to the offline signer")
     length, offset = decode_compact(raw, 1)
-    return {
+    document = {
         "format": UNSIGNED,
         "chain": {
             "genesis_hash": chain.genesis_hash,
@@ -61,3 +63,6 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
         # (The runtime's CheckMetadataHash extension is used in its 'disabled' mode.)
         "metadata_hash": "0x" + blake2_256(raw[offset : offset + length]).hex(),
     }
+    # The node's answers are checked as strictly as the signer will check them: a bad file is never written.
+    UnsignedTx.from_json(document)
+    return document

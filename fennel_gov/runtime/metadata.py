@@ -67,9 +67,11 @@ def _core_type_registry() -> dict[str, Any]:
 
 class RuntimeMetadata:
     def __init__(self, raw: bytes, ss58_format: int = 42) -> None:
-        from scalecodec.base import RuntimeConfiguration, ScaleBytes
+        from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 
-        config = RuntimeConfiguration(ss58_format=ss58_format)
+        # Not scalecodec's RuntimeConfiguration: that is a process-wide singleton, so every metadata
+        # would share (and overwrite) one type registry and keep the first SS58 prefix it was given.
+        config = RuntimeConfigurationObject(ss58_format=ss58_format)
         config.update_type_registry(_core_type_registry())
         versioned = config.create_scale_object("MetadataVersioned", data=ScaleBytes(raw))
         versioned.decode()

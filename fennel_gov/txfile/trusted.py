@@ -1,0 +1,111 @@
+"""The signer's own runtime: what ``tx sign`` believes instead of the file.
+
+From a chain spec (plain or raw) or a runtime wasm (plain, or zstd-compressed behind Substrate's
+prefix, as srtool's ``compact.compressed.wasm``), the runtime is executed here, offline, for its
+metadata (``Metadata_metadata_at_version(14)``, the version ``tx build`` carries), its version
+(``Core_version``) and its SS58 prefix (the ``System.SS58Prefix`` constant). A spec also gives the
+genesis hash, computed from its genesis storage (never read from anywhere), the network's name
+and chain type, and the token's symbol and decimals from its ``properties``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fennel_gov._codec import blake2_256
+from fennel_gov.errors import BadInput
+
+if TYPE_CHECKING:
+    from fennel_gov.runtime import RuntimeVersion
+    from fennel_gov.runtime.metadata import RuntimeMetadata
+
+METADATA_VERSION = 14  # what 'tx build' fetches (Metadata_metadata_at_version) and carries
+# Fennel's token, used only when no chain spec says otherwise; the review names the source.
+FENNEL_SYMBOL, FENNEL_DECIMALS = "FNL", 12
+
+
+@dataclass(frozen=True)
+class TrustedRuntime:
+    """Facts the signer computed itself from a runtime it trusts."""
+
+    source: str                      # "chain spec PATH" or "runtime PATH"
+    code_hash: bytes                 # blake2-256 of the code as given (srtool's hash for its compressed wasm)
+    metadata: bytes                  # V14 metadata, exactly as the runtime returns it
+    version: "RuntimeVersion"
+    ss58_format: int
+    token_symbol: str
+    token_decimals: int
+    token_source: str                # where symbol and decimals come from, said in the review
+    genesis_hash: bytes | None = None  # only from a chain spec
+    network_name: str | None = None
+    chain_type: str | None = None
+
+    @cached_property
+    def decoded_metadata(self) -> "RuntimeMetadata":
+        from fennel_gov.runtime.metadata import RuntimeMetadata
+
+        return RuntimeMetadata(self.metadata, self.ss58_format)
+
+    @property
+    def extensions(self) -> tuple[str, ...]:
+        extrinsic = self.decoded_metadata._metadata["extrinsic"]
+        return tuple(str(e["identifier"]) for e in extrinsic["signed_extensions"])
+
+
+def _facts(runtime, source: str):
+    from fennel_gov.runtime.calls import core_version, metadata
+    from fennel_gov.runtime.metadata import RuntimeMetadata
+
+    version = core_version(runtime)
+    raw = metadata(runtime, (METADATA_VERSION,))
+    if raw[4:5] != bytes([METADATA_VERSION]):
+        raise BadInput(f"{source} offers no V{METADATA_VERSION} metadata, which 'tx build' carries; it cannot be the chain's runtime")
+    prefix = RuntimeMetadata(raw).constant_u16("System", "SS58Prefix")
+    return version, raw, 42 if prefix is None else prefix
+
+
+def from_runtime(path: str | Path) -> TrustedRuntime:
+    """A runtime wasm file: plain, or zstd-compressed with Substrate's prefix."""
+    from fennel_gov.runtime import Runtime
+
+    try:
+        code = Path(path).read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read the runtime {path}: {exc.strerror}") from None
+    source = f"runtime {path}"
+    version, raw, prefix = _facts(Runtime.from_code(code), source)
+    return TrustedRuntime(
+        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix,
+        token_symbol=FENNEL_SYMBOL, token_decimals=FENNEL_DECIMALS,
+        token_source=f"fennel-gov's default for Fennel ({FENNEL_DECIMALS} decimals, {FENNEL_SYMBOL}): no chain spec was given",
+    )
+
+
+def from_spec(path: str | Path) -> TrustedRuntime:
+    """A chain spec, plain or raw: its runtime, and the genesis hash computed from its storage."""
+    from fennel_gov.chainspec.genesis import to_raw
+    from fennel_gov.chainspec.spec import ChainSpec
+    from fennel_gov.runtime import Runtime
+
+    spec = ChainSpec.load(path)
+    code = spec.code
+    runtime = Runtime.from_code(code)
+    source = f"chain spec {path}"
+    version, raw, prefix = _facts(runtime, source)
+    _, genesis = to_raw(spec, runtime)
+    properties = spec.properties if isinstance(spec.properties, dict) else {}
+    symbol, decimals = properties.get("tokenSymbol"), properties.get("tokenDecimals")
+    if isinstance(symbol, str) and isinstance(decimals, int) and not isinstance(decimals, bool) and 0 <= decimals <= 30:
+        token = (symbol, decimals, f"the chain spec's properties ({decimals} decimals, {symbol})")
+    else:
+        token = (FENNEL_SYMBOL, FENNEL_DECIMALS,
+                 f"fennel-gov's default for Fennel ({FENNEL_DECIMALS} decimals, {FENNEL_SYMBOL}): the chain spec names no token")
+    name, chain_type = spec.document.get("name"), spec.document.get("chainType")
+    return TrustedRuntime(
+        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix,
+        token_symbol=token[0], token_decimals=token[1], token_source=token[2], genesis_hash=genesis.genesis_hash,
+        network_name=name if isinstance(name, str) else None, chain_type=chain_type if isinstance(chain_type, str) else None,
+    )
