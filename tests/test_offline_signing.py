@@ -345,6 +345,19 @@ def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_
                           "-o", tmp_path / "bad.json")
             assert bad.exit_code == 2 and "'nonce'" in bad.stderr, bad.stderr
             assert not (tmp_path / "bad.json").exists()
+        # --metadata-hash: the node's metadata gives Fennel v102's RFC-78 digest, the signer recomputes the
+        # same one; Fennel's runtime, built without the metadata-hash feature, refuses Enabled mode.
+        with RealGenesisProxy(node.url, "0x" + trusted.genesis_hash.hex()) as url:
+            enabled = tmp_path / "enabled.json"
+            built = cli("tx", "build", "--call", "0x" + call.hex(), "--signer", ss58.encode(ALICE.account_id, 42), "--url", url,
+                        "--metadata-hash", "-o", enabled)
+            assert built.exit_code == 0, built.stderr
+            assert json.loads(enabled.read_text())["check_metadata_hash"] == "0x" + FENNEL_V102_DIGEST.hex()
+            signed = sign(cli, enabled, "--json")
+            assert signed.exit_code == 0, signed.stderr
+            assert signed.json["review"]["check_metadata_hash"]["mode"] == "enabled"
+            refused = cli("tx", "submit", signed.json["output"], "--url", url, "--json")
+            assert refused.exit_code == 1, refused.stdout + refused.stderr
     finally:
         node.stop()
 
@@ -403,3 +416,49 @@ def test_a_max_tip_that_is_not_an_amount_is_refused(cli, tmp_path, trusted, limi
     done = sign(cli, write(tmp_path, unsigned_document(trusted, register_bob())), "--max-tip", limit)
     assert done.exit_code == 2 and "--max-tip" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.json"]
+
+
+# --- CheckMetadataHash in Enabled mode (RFC-78): the signer recomputes the digest itself ---------------
+
+# Fennel v102's RFC-78 digest with FNL and 12 decimals: tests/test_metadata_hash.py pins it against
+# @polkadot-api/merkleize-metadata.
+FENNEL_V102_DIGEST = bytes.fromhex("4f89e1c26f05f6c070faa460b893e761f61f4370226e752a556e5f0ffebfa09b")
+
+
+def test_enabled_metadata_hash_is_recomputed_from_the_trusted_runtime_and_signed(cli, tmp_path, trusted):
+    from fennel_gov.keys import verify
+    from fennel_gov.txfile.fields import UnsignedTx
+    from fennel_gov.txfile.payload import signing_payload
+
+    document = unsigned_document(trusted, register_bob()) | {"check_metadata_hash": "0x" + FENNEL_V102_DIGEST.hex()}
+    run = sign(cli, write(tmp_path, document), "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["review"]["check_metadata_hash"] == {"mode": "enabled", "hash": "0x" + FENNEL_V102_DIGEST.hex()}
+    tx = UnsignedTx.from_json(document)
+    signature = bytes.fromhex(run.json["signature"][2:])
+    # signed over the payload with Some(digest) in the additional data; not over the Disabled one
+    assert verify(ALICE.scheme, ALICE.public, signing_payload(tx, FENNEL_V102_DIGEST), signature)
+    assert not verify(ALICE.scheme, ALICE.public, signing_payload(tx, None), signature)
+    enabled = bytes.fromhex(json.loads((tmp_path / "tx.signed.json").read_text())["extrinsic"][2:])
+    assert sign(cli, write(tmp_path, unsigned_document(trusted, register_bob()), "d.json")).exit_code == 0
+    disabled = bytes.fromhex(json.loads((tmp_path / "d.signed.json").read_text())["extrinsic"][2:])
+    # the same extrinsic but for the signature and CheckMetadataHash's mode byte (0 → 1) in the extras
+    assert len(enabled) == len(disabled)
+    differing = [i for i in range(len(enabled)) if enabled[i] != disabled[i] and not 37 <= i < 37 + 65]
+    assert [(disabled[i], enabled[i]) for i in differing] == [(0, 1)]
+
+
+def test_a_metadata_hash_other_than_the_trusted_runtimes_is_refused(cli, tmp_path, trusted):
+    wrong = bytes(32)
+    document = unsigned_document(trusted, register_bob()) | {"check_metadata_hash": "0x" + wrong.hex()}
+    run = sign(cli, write(tmp_path, document))
+    assert run.exit_code == 1
+    assert "metadata hash (RFC-78" in run.stderr and FENNEL_V102_DIGEST.hex() in run.stderr
+    assert not (tmp_path / "tx.signed.json").exists()
+
+
+def test_enabled_mode_cannot_be_signed_on_the_files_word(cli, tmp_path, trusted):
+    document = unsigned_document(trusted, register_bob()) | {"check_metadata_hash": "0x" + FENNEL_V102_DIGEST.hex()}
+    run = sign(cli, write(tmp_path, document), trust=("--trust-file-metadata",))
+    assert run.exit_code == 2 and "--spec or --runtime" in run.stderr
+    assert not (tmp_path / "tx.signed.json").exists()

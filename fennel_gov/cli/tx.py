@@ -23,6 +23,7 @@ def build(
     url: Annotated[Optional[str], typer.Option("--url", help="Node RPC URL.")] = None,
     network: Annotated[Optional[str], typer.Option("--network", help="A network from the config file.")] = None,
     era_period: Annotated[int, typer.Option("--era-period", help="Blocks the signed transaction stays valid (power of two; 0 = immortal).")] = 4096,
+    metadata_hash: Annotated[bool, typer.Option("--metadata-hash", help="Sign CheckMetadataHash in Enabled mode (RFC-78), for runtimes built with the metadata-hash feature.")] = False,
     as_json: Json = False,
 ) -> None:
     """Fetch nonce, era, genesis, runtime versions and metadata for a call; write the unsigned payload."""
@@ -32,7 +33,7 @@ def build(
     from fennel_gov.governance.txbuild import build_unsigned
 
     chain = Chain(resolve_network(url, network))
-    unsigned = build_unsigned(chain, call, signer, period=era_period or None)
+    unsigned = build_unsigned(chain, call, signer, period=era_period or None, metadata_hash=metadata_hash)
     write_atomic(output, json.dumps(unsigned, indent=2) + "\n")
     summary = {k: unsigned[k] for k in ("signer", "nonce", "era", "description")} | {"output": str(output)}
     emit_json(summary) if as_json else emit_lines(table([
@@ -84,7 +85,8 @@ def sign(
         if not typer.confirm("Sign this?", default=False):
             raise typer.Abort()
     pair = load_signer(signer, password_stdin=password_stdin, stdin=sys.stdin, prompt=hidden_prompt, is_tty=stdin_is_tty())
-    signed = sign_unsigned(tx, pair, ss58_format=trusted.ss58_format if trusted else None)
+    digest = bytes.fromhex(shown.metadata_hash[2:]) if shown.metadata_hash else None
+    signed = sign_unsigned(tx, pair, ss58_format=trusted.ss58_format if trusted else None, metadata_hash=digest)
     signed["description"] = shown.call_name
     signed["review"] = shown.as_json()
     target = output or unsigned_file.with_name(unsigned_file.stem + ".signed.json")
@@ -139,6 +141,8 @@ def review_lines(shown) -> list[str]:
         ("Nonce", shown.nonce),
         ("Tip", f"{shown.tip} ({shown.tip_units} units; decimals from {shown.token_source})"),
         ("Era", era_text),
+        ("Metadata hash", f"enabled, {shown.metadata_hash} (RFC-78, recomputed from the trusted runtime)" if shown.metadata_hash
+         else "disabled (CheckMetadataHash mode 0)"),
         ("Call", call[0]),
     ]) + [" " * 19 + line for line in call[1:]]
 

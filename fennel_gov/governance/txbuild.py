@@ -12,8 +12,11 @@ from fennel_gov.txfile.fields import UNSIGNED, UnsignedTx
 from fennel_gov.txfile.payload import check_extensions, encode_era
 
 
-def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | None = 4096, tip: int = 0) -> dict[str, Any]:
-    """The unsigned-payload document. ``tip`` in the token's smallest units (a sudo action needs none)."""
+def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | None = 4096, tip: int = 0,
+                   metadata_hash: bool = False) -> dict[str, Any]:
+    """The unsigned-payload document. ``tip`` in the token's smallest units (a sudo action needs none).
+    ``metadata_hash``: ask for CheckMetadataHash in Enabled mode, with the RFC-78 digest of the node's
+    metadata and token (the signer recomputes it from its trusted runtime)."""
     from scalecodec.base import ScaleBytes
 
     from fennel_gov._codec import from_hex
@@ -63,6 +66,31 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
         # (The runtime's CheckMetadataHash extension is used in its 'disabled' mode.)
         "metadata_hash": "0x" + blake2_256(raw[offset : offset + length]).hex(),
     }
+    if metadata_hash:
+        document["check_metadata_hash"] = "0x" + _node_metadata_digest(chain, version, extensions).hex()
     # The node's answers are checked as strictly as the signer will check them: a bad file is never written.
     UnsignedTx.from_json(document)
     return document
+
+
+def _node_metadata_digest(chain: Chain, version: dict[str, Any], extensions: list[str]) -> bytes:
+    """RFC-78's digest of the node's V15 metadata, with the token the node's properties name."""
+    from fennel_gov._codec import decode_compact
+    from fennel_gov.txfile.metadata_hash import metadata_digest, ss58_prefix_of
+
+    if "CheckMetadataHash" not in extensions:
+        raise BadInput("this runtime has no CheckMetadataHash extension: build without --metadata-hash")
+    answer = chain.rpc("state_call", ["Metadata_metadata_at_version", "0x0f000000"])
+    raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) and answer.startswith("0x") else b""
+    if raw[:1] != b"\x01":
+        raise BadInput("the node offers no V15 metadata, so no metadata hash can be made: build without --metadata-hash")
+    length, offset = decode_compact(raw, 1)
+    v15 = raw[offset : offset + length]
+    properties = chain.rpc("system_properties", []) or {}
+    symbol, decimals = properties.get("tokenSymbol"), properties.get("tokenDecimals")
+    symbol = symbol[0] if isinstance(symbol, list) and symbol else symbol
+    decimals = decimals[0] if isinstance(decimals, list) and decimals else decimals
+    if not isinstance(symbol, str) or not isinstance(decimals, int):
+        raise BadInput("the node's system_properties name no tokenSymbol/tokenDecimals, which the metadata hash needs")
+    return metadata_digest(v15, spec_version=int(version["specVersion"]), spec_name=str(version["specName"]),
+                           base58_prefix=ss58_prefix_of(v15), decimals=decimals, token_symbol=symbol)

@@ -15,6 +15,9 @@ Choices, written down once:
   more than fennel-gov understands is not signed on trust.
 - ``metadata_hash`` is optional: blake2-256 of the carried metadata, an integrity check only (it is
   not RFC-78's hash, and proves nothing: whoever alters the metadata can recompute it).
+- ``check_metadata_hash`` is optional: present (32 bytes, RFC-78's digest as the online node's metadata
+  gives it) when ``tx build --metadata-hash`` asked for CheckMetadataHash in Enabled mode. The signer
+  recomputes the digest from its trusted runtime and refuses the file when the two differ.
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ U64_MAX = 2**64 - 1
 U128_MAX = 2**128 - 1
 
 _UNSIGNED_FIELDS = {"format", "chain", "signer", "nonce", "tip", "era", "extensions", "call_data", "metadata",
-                    "metadata_hash", "description"}
-_UNSIGNED_REQUIRED = _UNSIGNED_FIELDS - {"metadata_hash", "description"}
+                    "metadata_hash", "check_metadata_hash", "description"}
+_UNSIGNED_REQUIRED = _UNSIGNED_FIELDS - {"metadata_hash", "check_metadata_hash", "description"}
 _CHAIN_FIELDS = {"genesis_hash", "spec_name", "spec_version", "transaction_version", "ss58Format"}
 _ERA_FIELDS = {"period", "current", "birth_block", "birth_hash"}
 _SIGNED_FIELDS = {"format", "extrinsic", "extrinsic_hash", "signature", "chain", "signer", "nonce", "tip", "era", "call_data",
@@ -209,6 +212,9 @@ class UnsignedTx:
     call_data: bytes
     metadata: bytes
     description: str | None = None
+    # RFC-78 digest the online node's metadata gave (CheckMetadataHash in Enabled mode); None: Disabled.
+    # The signer never signs this value: it recomputes the digest from its trusted runtime and compares.
+    check_metadata_hash: bytes | None = None
 
     @classmethod
     def from_json(cls, document: Any) -> "UnsignedTx":
@@ -237,6 +243,8 @@ class UnsignedTx:
             call_data=_hex(doc["call_data"], "call_data", nonempty=True),
             metadata=metadata,
             description=None if description is None else _text(description, "description"),
+            check_metadata_hash=None if doc.get("check_metadata_hash") is None
+            else _hex(doc["check_metadata_hash"], "check_metadata_hash", 32),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -247,6 +255,8 @@ class UnsignedTx:
         }
         if self.description is not None:
             document["description"] = self.description
+        if self.check_metadata_hash is not None:
+            document["check_metadata_hash"] = "0x" + self.check_metadata_hash.hex()
         document["metadata"] = "0x" + self.metadata.hex()
         document["metadata_hash"] = "0x" + blake2_256(self.metadata).hex()
         return document

@@ -74,6 +74,7 @@ class Review:
     era: dict[str, Any]
     call: dict[str, Any]
     warnings: tuple[str, ...] = field(default=())
+    metadata_hash: str | None = None  # RFC-78 digest, recomputed from the trusted runtime (Enabled mode); None: Disabled
 
     @property
     def call_name(self) -> str:
@@ -93,6 +94,7 @@ class Review:
             "tip": {"units": str(self.tip_units), "amount": self.tip, "decimals_from": self.token_source},
             "era": self.era,
             "call": self.call,
+            "check_metadata_hash": {"mode": "enabled", "hash": self.metadata_hash} if self.metadata_hash else {"mode": "disabled"},
             "warnings": list(self.warnings),
         }
 
@@ -176,6 +178,15 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
         symbol, decimals = FENNEL_SYMBOL, FENNEL_DECIMALS
         token_source = f"fennel-gov's default for Fennel ({decimals} decimals, {symbol}): no trusted runtime was given"
     call = _call(decode_call(tx.call_data, metadata), decimals, symbol)
+    digest = None
+    if tx.check_metadata_hash is not None:
+        if trusted is None:
+            raise BadInput("the file asks for CheckMetadataHash in Enabled mode: its hash must be recomputed from a "
+                           "trusted runtime; give --spec or --runtime")
+        digest = trusted.metadata_digest()
+        if digest != tx.check_metadata_hash:
+            raise _mismatch(f"metadata hash (RFC-78, with {trusted.token_decimals} decimals and {trusted.token_symbol})",
+                            "0x" + tx.check_metadata_hash.hex(), "0x" + digest.hex(), trusted)
     if tx.tip > max_tip:
         raise VerificationFailed(
             f"the file asks to pay a tip of {format_amount(tx.tip, decimals, symbol)} ({tx.tip} units), above the "
@@ -210,4 +221,5 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
         era=era_view,
         call=call,
         warnings=tuple(warnings),
+        metadata_hash=None if digest is None else "0x" + digest.hex(),
     )

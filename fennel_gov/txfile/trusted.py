@@ -42,6 +42,17 @@ class TrustedRuntime:
     genesis_hash: bytes | None = None  # only from a chain spec
     network_name: str | None = None
     chain_type: str | None = None
+    metadata_v15: bytes | None = None  # for the RFC-78 digest; None when the runtime offers no V15
+
+    def metadata_digest(self) -> bytes:
+        """RFC-78's metadata digest (what CheckMetadataHash signs in Enabled mode) of this runtime, with
+        the token symbol and decimals named above: they must be the ones the runtime's build passed."""
+        from fennel_gov.txfile.metadata_hash import metadata_digest
+
+        if self.metadata_v15 is None:
+            raise BadInput(f"{self.source} offers no V15 metadata, so it cannot have a metadata hash (CheckMetadataHash)")
+        return metadata_digest(self.metadata_v15, spec_version=self.version.spec_version, spec_name=self.version.spec_name,
+                               base58_prefix=self.ss58_format, decimals=self.token_decimals, token_symbol=self.token_symbol)
 
     @cached_property
     def decoded_metadata(self) -> "RuntimeMetadata":
@@ -64,7 +75,11 @@ def _facts(runtime, source: str):
     if raw[4:5] != bytes([METADATA_VERSION]):
         raise BadInput(f"{source} offers no V{METADATA_VERSION} metadata, which 'tx build' carries; it cannot be the chain's runtime")
     prefix = RuntimeMetadata(raw).constant_u16("System", "SS58Prefix")
-    return version, raw, 42 if prefix is None else prefix
+    # V15 too, for the RFC-78 digest (metadata() falls back to an older version when V15 is not offered).
+    v15: bytes | None = metadata(runtime, (15,))
+    if v15 is not None and v15[4:5] != b"\x0f":
+        v15 = None
+    return version, raw, 42 if prefix is None else prefix, v15
 
 
 def from_runtime(path: str | Path) -> TrustedRuntime:
@@ -76,9 +91,9 @@ def from_runtime(path: str | Path) -> TrustedRuntime:
     except OSError as exc:
         raise BadInput(f"cannot read the runtime {path}: {exc.strerror}") from None
     source = f"runtime {path}"
-    version, raw, prefix = _facts(Runtime.from_code(code), source)
+    version, raw, prefix, v15 = _facts(Runtime.from_code(code), source)
     return TrustedRuntime(
-        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix,
+        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix, metadata_v15=v15,
         token_symbol=FENNEL_SYMBOL, token_decimals=FENNEL_DECIMALS,
         token_source=f"fennel-gov's default for Fennel ({FENNEL_DECIMALS} decimals, {FENNEL_SYMBOL}): no chain spec was given",
     )
@@ -94,7 +109,7 @@ def from_spec(path: str | Path) -> TrustedRuntime:
     code = spec.code
     runtime = Runtime.from_code(code)
     source = f"chain spec {path}"
-    version, raw, prefix = _facts(runtime, source)
+    version, raw, prefix, v15 = _facts(runtime, source)
     _, genesis = to_raw(spec, runtime)
     properties = spec.properties if isinstance(spec.properties, dict) else {}
     symbol, decimals = properties.get("tokenSymbol"), properties.get("tokenDecimals")
@@ -105,7 +120,7 @@ def from_spec(path: str | Path) -> TrustedRuntime:
                  f"fennel-gov's default for Fennel ({FENNEL_DECIMALS} decimals, {FENNEL_SYMBOL}): the chain spec names no token")
     name, chain_type = spec.document.get("name"), spec.document.get("chainType")
     return TrustedRuntime(
-        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix,
+        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix, metadata_v15=v15,
         token_symbol=token[0], token_decimals=token[1], token_source=token[2], genesis_hash=genesis.genesis_hash,
         network_name=name if isinstance(name, str) else None, chain_type=chain_type if isinstance(chain_type, str) else None,
     )
