@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from fennel_gov.errors import BadInput, Failure, PreflightRefused, SubmissionFailed
+from fennel_gov.errors import BadInput, ChangeDropped, Failure, PreflightRefused, SubmissionFailed
 from fennel_gov.governance.chain import Chain, ChainSigner, Receipt
 from fennel_gov.governance.config import Network as NetworkConfig
 from fennel_gov.governance.preflight import Plan, grandpa_threshold, plan_add, plan_remove, session_timing, status_warnings, sudo_problem
@@ -358,8 +358,12 @@ class Network:
             from fennel_gov.governance.effect import follow
 
             kind, accounts = prepared.effect
-            receipt.effect = follow(self.chain, kind=kind, accounts=accounts, included_block=receipt.block_number,
-                                    deadline=deadline, progress=progress)
+            try:
+                receipt.effect = follow(self.chain, kind=kind, accounts=accounts, included_block=receipt.block_number,
+                                        deadline=deadline, progress=progress)
+            except ChangeDropped as dropped:
+                dropped.receipt = receipt
+                raise
         return receipt
 
     # -- the governance acts --------------------------------------------------------------------

@@ -93,6 +93,9 @@ def follow(
                 f"{rotation.arithmetic()}, below MinAuthorities = {rotation.min_authorities}; the chain kept the next "
                 "session's set and emptied both queues"
             )
+            lost = [a for a in dict.fromkeys(rotation.additions) if a not in accounts]
+            if lost:
+                reason += f" (the pending additions of {', '.join(lost)} were lost too)"
         else:
             missing = before.without_keys(accounts)
             reason = f"{', '.join(missing)} had no session keys, so pallet-session left them out" if missing else (
