@@ -2,9 +2,8 @@
 changes the chain accepts and then drops, ``--wait effective``, the Python API, one signer in two
 commands at once.
 
-One chain for the module; the tests run in order, as an operator's day does. Session changes are
-reached by building one block at the height just before the boundary (chopsticks' unsafeBlockHeight)
-and one more: pallet-session rotates by block number, so this is a real rotation, in two blocks.
+One chain for the module; the tests run in order, as an operator's day does. Session changes take
+two blocks (``Chopsticks.to_session_change``).
 """
 
 from __future__ import annotations
@@ -59,12 +58,7 @@ def set_balance(chain, account: str, free: int) -> None:
 
 
 def next_session(chain, sessions: int = 1) -> None:
-    for _ in range(sessions):
-        best = chain.best()
-        boundary = (best // PERIOD + 1) * PERIOD
-        if boundary - 1 > best:
-            rpc(chain.url, "dev_newBlock", [{"count": 1, "unsafeBlockHeight": boundary - 1}])
-        chain.new_blocks(1)
+    chain.to_session_change(sessions, PERIOD)
 
 
 def nonce(chain, account: str) -> int:
@@ -296,3 +290,119 @@ def test_wait_effective_follows_a_removal_until_it_is_live(cli, chain):
     assert run.json["effective"]["validators"] == [ALICE, BOB]
     info = status(cli, chain)
     assert info["validators"] == [ALICE, BOB] and len(info["aura_authorities"]) == 2 and len(info["grandpa_authorities"]) == 2
+
+
+# -- options that were never exercised (issue 12) -------------------------------------------------
+
+
+def test_wait_included_returns_before_finality_is_checked(cli, chain):
+    run = cli("set-keys", session_keys("//Bob"), "--url", chain.url, "--signer", "stdin", "--yes", "--wait", "included",
+              "--json", stdin="//Bob\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["success"] is True and run.json["finalized"] is False
+
+
+def test_a_timeout_that_expires_is_a_failure_that_says_to_check_status(cli, chain):
+    rpc(chain.url, "dev_setBlockBuildMode", ["Manual"])
+    try:
+        run = cli("set-keys", session_keys("//Bob"), "--url", chain.url, "--signer", "stdin", "--yes", "--timeout", "2",
+                  stdin="//Bob\n")
+    finally:
+        rpc(chain.url, "dev_setBlockBuildMode", ["Instant"])
+        chain.new_blocks(1)  # the pending extrinsic lands now, so the next tests start from a clean pool
+    assert run.exit_code == 1 and "was not included within 2 s" in run.stderr and "fennel-gov status" in run.stderr
+
+
+@pytest.mark.parametrize("wait", ["never", "effective"])
+def test_a_wait_that_is_not_offered_is_refused_before_anything_is_sent(cli, chain, wait):
+    before = nonce(chain, BOB)
+    run = cli("set-keys", session_keys("//Bob"), "--url", chain.url, "--signer", "stdin", "--yes", "--wait", wait, stdin="//Bob\n")
+    assert run.exit_code == 2 and "--wait" in run.stderr
+    assert nonce(chain, BOB) == before
+
+
+@pytest.mark.parametrize("timeout", ["-5", "0", "nan"])
+def test_a_timeout_that_is_not_positive_is_refused_before_anything_is_sent(cli, chain, timeout):
+    run = cli("add-validator", CHARLIE, "--url", chain.url, "--signer", "stdin", "--yes", "--timeout", timeout, stdin="//Alice\n")
+    assert run.exit_code == 2 and "--timeout takes a positive number" in run.stderr
+
+
+def test_a_named_network_from_the_config_file_is_used(cli, chain, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[networks.local]\nurl = "{chain.url}"\n')
+    monkeypatch.setenv("FENNEL_GOV_CONFIG", str(config))
+    monkeypatch.delenv("FENNEL_GOV_URL", raising=False)
+    run = cli("status", "--network", "local", "--json")
+    assert run.exit_code == 0, run.stderr and run.json["sudo"] == ALICE
+    unknown = cli("status", "--network", "elsewhere")
+    assert unknown.exit_code == 2 and "no network 'elsewhere'" in unknown.stderr and "known: local" in unknown.stderr
+
+
+def test_fennel_gov_url_names_the_node_when_no_option_does(cli, chain, tmp_path, monkeypatch):
+    monkeypatch.setenv("FENNEL_GOV_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("FENNEL_GOV_URL", chain.url)
+    run = cli("status", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["sudo"] == ALICE
+
+
+def test_a_signer_from_the_os_keyring_signs(cli, chain, memory_keyring):
+    from fennel_gov.keys import keyring_store
+    from fennel_gov.keys.secret import SecretStr
+
+    keyring_store.store("bob-validator", SecretStr("//Bob"))
+    run = cli("set-keys", session_keys("//Bob"), "--url", chain.url, "--signer", "keyring:bob-validator", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["signer"] == BOB and run.json["success"] is True
+
+
+def test_a_signer_from_a_file_signs(cli, chain, tmp_path):
+    secret = tmp_path / "bob.suri"
+    secret.write_text("//Bob\n")
+    secret.chmod(0o600)
+    run = cli("set-keys", session_keys("//Bob"), "--url", chain.url, "--signer", f"file:{secret}", "--yes", "--json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["signer"] == BOB and run.json["success"] is True
+
+
+# -- small behaviours ------------------------------------------------------------------------------
+
+
+def test_dry_run_refuses_a_signer_who_cannot_pay_the_fee(cli, chain):
+    set_balance(chain, FERDIE, 1)  # exists, cannot pay
+    run = cli("set-keys", session_keys("//Ferdie"), "--url", chain.url, "--signer", "stdin", "--dry-run", stdin="//Ferdie\n")
+    assert run.exit_code == 1 and f"the signer {FERDIE} cannot pay the fee" in run.stderr
+    set_balance(chain, FERDIE, 100 * 10**12)
+    run = cli("set-keys", session_keys("//Ferdie"), "--url", chain.url, "--signer", "stdin", "--dry-run", "--json", stdin="//Ferdie\n")
+    assert run.exit_code == 0, run.stderr and run.json["dry_run"] is True
+
+
+def test_rotate_keys_asks_before_the_node_generates_anything(cli, chain):
+    from tests.rpc_proxy import RotateKeysProxy
+
+    proxy = RotateKeysProxy(chain.url, session_keys("//Ferdie"))
+    with proxy as node_url:
+        run = cli("rotate-keys", "--node-url", node_url, "--url", chain.url, "--signer", "stdin", stdin="//Ferdie\n")
+    assert run.exit_code == 2 and "--yes" in run.stderr
+    assert proxy.rotations == 0
+
+
+def test_rotate_keys_puts_the_nodes_ownership_proof_in_the_extrinsic(cli, chain):
+    from substrateinterface import SubstrateInterface
+
+    from tests.rpc_proxy import RotateKeysProxy
+
+    proof = "0x" + "cd" * 64
+    proxy = RotateKeysProxy(chain.url, session_keys("//Ferdie"), with_owner=True, proof_hex=proof)
+    with proxy as node_url:
+        run = cli("rotate-keys", "--node-url", node_url, "--url", chain.url, "--signer", "stdin", "--yes", "--json",
+                  stdin="//Ferdie\n")
+    assert run.exit_code == 0, run.stderr
+    substrate = SubstrateInterface(url=chain.url)
+    try:
+        block = substrate.get_block(block_hash=run.json["block_hash"])
+        calls = [e.value["call"] for e in block["extrinsics"] if e.value.get("extrinsic_hash") == run.json["extrinsic_hash"]]
+    finally:
+        substrate.close()
+    assert len(calls) == 1 and calls[0]["call_function"] == "set_keys"
+    assert {a["name"]: a["value"] for a in calls[0]["call_args"]}["proof"] == proof
