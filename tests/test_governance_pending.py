@@ -62,13 +62,7 @@ def next_session(chain, sessions: int = 1) -> None:
 
 
 def nonce(chain, account: str) -> int:
-    from substrateinterface import SubstrateInterface
-
-    substrate = SubstrateInterface(url=chain.url)
-    try:
-        return substrate.query("System", "Account", [account]).value["nonce"]
-    finally:
-        substrate.close()
+    return int(rpc(chain.url, "system_accountNextIndex", [account]))
 
 
 class SessionDriver:

@@ -287,6 +287,10 @@ _POOL_REASONS = {
     "call": "the runtime filters this call",
     "Priority is too low": "another transaction from {who} with the same nonce is already in the pool; wait for it",
     "already imported": "this very transaction is already in the pool",
+    # the same refusals as the node words them in the error's data
+    "Inability to pay": "the signer {who} cannot pay the fee: fund the account first",
+    "Transaction is outdated": "the nonce was already used: another transaction from {who} landed first; check 'fennel-gov status'",
+    "valid in the future": "the nonce is ahead of the chain: an earlier transaction from {who} is still pending",
 }
 
 
