@@ -1,8 +1,9 @@
 """Top-level governance commands: add/remove validators, session keys, status, network checks.
 
-Each command: resolve the node, read the chain, run the preflight checks, show the plan, ask (or
-take ``--yes``), sign, submit once, follow to inclusion or finality, and report what happened —
-including a failed call inside ``Sudo.sudo``, which polkadot-js shows as a success.
+A thin layer over ``fennel_gov.governance.api``: each command checks its options (before anything
+is read or sent), connects, lets the API prepare and check the call, shows the plan, asks (or takes
+``--yes``), lets the API send and follow it, and renders the receipt — or the error, which for a
+failed call inside ``Sudo.sudo`` (shown by polkadot-js as a success) is exit 1 with its module error.
 """
 
 from __future__ import annotations
