@@ -255,7 +255,7 @@ def test_a_removal_that_would_make_pending_additions_vanish_is_refused_and_force
     assert "the next session's set has 2, − 2 leaving + 1 joining = 1, below MinAuthorities = 2" in refused.stderr
     assert f"the pending additions of {DAVE} would vanish" in refused.stderr
     with SessionDriver(chain, ALICE, sessions=1):
-        forced = alice(cli, "remove-validator", ALICE, "--url", chain.url, "--force", "--wait", "effective", "--json")
+        forced = alice(cli, "remove-validator", ALICE, "--url", chain.url, "--force", "--wait", "effective", "--timeout", "120", "--json")
     assert forced.exit_code == 1
     assert "DROPPED the change at the session change at block #120" in forced.stderr
     assert "− 2 leaving + 1 joining = 1, below MinAuthorities = 2" in forced.stderr
@@ -268,7 +268,7 @@ def test_a_removal_that_would_make_pending_additions_vanish_is_refused_and_force
 
 def test_wait_effective_follows_an_addition_until_it_is_live(cli, chain):
     with SessionDriver(chain, ALICE, sessions=2):
-        run = alice(cli, "add-validator", DAVE, "--url", chain.url, "--wait", "effective", "--json")
+        run = alice(cli, "add-validator", DAVE, "--url", chain.url, "--wait", "effective", "--timeout", "120", "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json["effective"]["validators"] == [ALICE, BOB, DAVE] and run.json["effective"]["session_index"] == 6
     info = status(cli, chain)
@@ -279,7 +279,7 @@ def test_wait_effective_follows_an_addition_until_it_is_live(cli, chain):
 
 def test_wait_effective_follows_a_removal_until_it_is_live(cli, chain):
     with SessionDriver(chain, ALICE, sessions=2):
-        run = alice(cli, "remove-validator", DAVE, "--url", chain.url, "--wait", "effective", "--json")
+        run = alice(cli, "remove-validator", DAVE, "--url", chain.url, "--wait", "effective", "--timeout", "120", "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json["effective"]["validators"] == [ALICE, BOB]
     info = status(cli, chain)
