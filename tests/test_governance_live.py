@@ -95,8 +95,12 @@ def test_a_failed_inner_sudo_call_is_a_failure_with_the_decoded_error(cli, chain
 
 
 def test_set_keys_on_behalf_of_an_account_that_does_not_exist_names_that_account(cli, chain):
+    from tests.chopsticks import rpc
+
+    sudo_nonce = rpc(chain.url, "system_accountNextIndex", [ALICE])
     run = cli("set-keys", session_keys("//Charlie"), "--for", CHARLIE, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Alice\n")
     assert run.exit_code == 1 and f"{CHARLIE} does not exist on chain" in run.stderr and ALICE not in run.stderr
+    assert rpc(chain.url, "system_accountNextIndex", [ALICE]) == sudo_nonce  # refused before anything was sent
     forced = cli("set-keys", session_keys("//Charlie"), "--for", CHARLIE, "--url", chain.url, "--signer", "stdin", "--yes",
                  "--force", stdin="//Alice\n")
     assert forced.exit_code == 1 and "Session.NoAccount" in forced.stderr
