@@ -400,3 +400,38 @@ def test_rotate_keys_puts_the_nodes_ownership_proof_in_the_extrinsic(cli, chain)
         substrate.close()
     assert len(calls) == 1 and calls[0]["call_function"] == "set_keys"
     assert {a["name"]: a["value"] for a in calls[0]["call_args"]}["proof"] == proof
+
+
+def test_an_extrinsic_displaced_from_the_pool_is_reported_at_once_not_as_may_still_land(chain, tmp_path_factory):
+    from substrateinterface import SubstrateInterface
+
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path_factory.getbasetemp() / "cache"))
+    rpc(chain.url, "dev_setBlockBuildMode", ["Manual"])
+    substrate = SubstrateInterface(url=chain.url)
+    try:
+        ours = nonce(chain, BOB)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "fennel_gov", "set-keys", session_keys("//Bob"), "--url", chain.url, "--signer", "stdin",
+             "--yes", "--timeout", "90"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        )
+        process.stdin.write("//Bob\n")
+        process.stdin.close()
+        process.stdin = None
+        deadline = time.monotonic() + 60
+        while not rpc(chain.url, "author_pendingExtrinsics") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert rpc(chain.url, "author_pendingExtrinsics"), "the extrinsic never reached the pool"
+        # Another wallet of Bob's used the same nonce and landed first (chopsticks' pool does not replace by
+        # tip, so the effect is written directly): ours can never be included now.
+        account = substrate.query("System", "Account", [BOB]).value
+        account["nonce"] = ours + 1
+        account["data"] = {key: str(value) for key, value in account["data"].items()}  # u128 beyond JSON's safe integers
+        rpc(chain.url, "dev_setStorage", [{"System": {"Account": [[[BOB], account]]}}])
+        chain.new_blocks(1)
+        out, err = process.communicate(timeout=120)
+    finally:
+        rpc(chain.url, "dev_setBlockBuildMode", ["Instant"])
+        substrate.close()
+    assert process.returncode == 1
+    assert "was displaced" in err and f"same nonce ({ours})" in err and "may still land" not in err
