@@ -106,6 +106,16 @@ def _show_receipt(receipt, as_json: bool) -> None:
     emit_lines(table(rows, indent=""))
 
 
+def _report(receipt, as_json: bool, summary: dict[str, Any]) -> None:
+    """Render the receipt of a raw submission (``tx submit``) and fail if its call failed."""
+    from fennel_gov.governance.api import submission_failed
+
+    receipt.details = {**summary, **receipt.details}
+    _show_receipt(receipt, as_json)
+    if receipt.error:
+        raise submission_failed(receipt)
+
+
 def _plan_lines(prepared) -> list[str]:
     lines = []
     plan = prepared.plan

@@ -339,15 +339,7 @@ class Network:
                                       fee_estimate=prepared.fee_estimate, warnings=list(prepared.warnings),
                                       details=dict(prepared.summary))
         if receipt.error:
-            error = receipt.error
-            name = f"{error['pallet']}.{error['name']}"
-            hint = error.get("hint")
-            if name == "Session.NoAccount" and prepared.summary.get("for"):
-                hint = f"{prepared.summary['for']} does not exist on chain: fund it first"
-            raise SubmissionFailed(
-                f"the call failed on chain: {name} ({error['docs'] or 'no docs'}){'; ' + hint if hint else ''}",
-                module_error=name, receipt=receipt,
-            )
+            raise submission_failed(receipt, for_account=prepared.summary.get("for"))
         if prepared.expect_keys is not None:
             account, keys = prepared.expect_keys
             confirmed = self.chain.next_keys(account, receipt.block_hash) == keys
@@ -414,6 +406,19 @@ class Network:
         check_wait(wait, timeout, effective_allowed=False)
         prepared = self.prepare_recover_finality(delay=delay, signer=signer, force=force, stall_threshold=stall_threshold)
         return self.send(prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
+
+
+def submission_failed(receipt: Receipt, *, for_account: str | None = None) -> SubmissionFailed:
+    """The error for a receipt whose extrinsic (or inner sudo call) failed, with the runtime's words and a hint."""
+    error = receipt.error or {}
+    name = f"{error.get('pallet')}.{error.get('name')}"
+    hint = error.get("hint")
+    if name == "Session.NoAccount" and for_account:
+        hint = f"{for_account} does not exist on chain: fund it first"  # not the signer: sudo_as acts for this account
+    return SubmissionFailed(
+        f"the call failed on chain: {name} ({error.get('docs') or 'no docs'}){'; ' + hint if hint else ''}",
+        module_error=name, receipt=receipt,
+    )
 
 
 def rotate_on_node(node_url: str, owner: bytes) -> tuple[SessionKeys, bytes]:
