@@ -327,7 +327,8 @@ def test_a_named_network_from_the_config_file_is_used(cli, chain, tmp_path, monk
     monkeypatch.setenv("FENNEL_GOV_CONFIG", str(config))
     monkeypatch.delenv("FENNEL_GOV_URL", raising=False)
     run = cli("status", "--network", "local", "--json")
-    assert run.exit_code == 0, run.stderr and run.json["sudo"] == ALICE
+    assert run.exit_code == 0, run.stderr
+    assert run.json["sudo"] == ALICE
     unknown = cli("status", "--network", "elsewhere")
     assert unknown.exit_code == 2 and "no network 'elsewhere'" in unknown.stderr and "known: local" in unknown.stderr
 
@@ -368,7 +369,8 @@ def test_dry_run_refuses_a_signer_who_cannot_pay_the_fee(cli, chain):
     assert run.exit_code == 1 and f"the signer {FERDIE} cannot pay the fee" in run.stderr
     set_balance(chain, FERDIE, 100 * 10**12)
     run = cli("set-keys", session_keys("//Ferdie"), "--url", chain.url, "--signer", "stdin", "--dry-run", "--json", stdin="//Ferdie\n")
-    assert run.exit_code == 0, run.stderr and run.json["dry_run"] is True
+    assert run.exit_code == 0, run.stderr
+    assert run.json["dry_run"] is True
 
 
 def test_rotate_keys_asks_before_the_node_generates_anything(cli, chain):
