@@ -114,3 +114,16 @@ def test_pool_refusals_are_failures_in_words(error, expected):
 
     message = _explain_pool_error(error, "5Grw")
     assert message.startswith("the node refused the transaction: ") and expected in message
+
+
+def test_progress_is_written_on_a_terminal_only_and_never_with_json(monkeypatch, capsys):
+    import sys
+
+    from fennel_gov.cli.governance import _progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert _progress(False) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert _progress(True) is None
+    _progress(False)("waiting for block #60")
+    assert capsys.readouterr().err == "… waiting for block #60\n"

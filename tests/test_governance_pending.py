@@ -271,6 +271,7 @@ def test_wait_effective_follows_an_addition_until_it_is_live(cli, chain):
         run = alice(cli, "add-validator", DAVE, "--url", chain.url, "--wait", "effective", "--timeout", "120", "--json")
     assert run.exit_code == 0, run.stderr
     assert run.json["effective"]["validators"] == [ALICE, BOB, DAVE] and run.json["effective"]["session_index"] == 6
+    assert "…" not in run.stderr  # no progress without a terminal
     info = status(cli, chain)
     dave = pair_from_suri("//Dave", "sr25519").public, pair_from_suri("//Dave", "ed25519").public
     assert info["validators"] == [ALICE, BOB, DAVE]
