@@ -26,8 +26,6 @@ HINTS = {
 }
 
 
-
-
 class SubmissionTimedOut(Failure):
     """The extrinsic was not seen in a block (or not finalized) within the time limit."""
 
