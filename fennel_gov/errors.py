@@ -11,7 +11,10 @@
     │   ├── SecretUnavailable      no secret source could be used (no TTY, empty stdin, missing keyring entry)
     │   └── RefusedOverwrite       an output file already exists and holds something we must not clobber
     └── Failure                    exit 1: the input was fine, the outcome is not
-        └── VerificationFailed     a signature or an expected public key did not match
+        ├── VerificationFailed     a signature or an expected public key did not match
+        ├── PreflightRefused       a governance change the chain would refuse, or accept and then drop (.problems)
+        ├── SubmissionFailed       an extrinsic (or the call inside Sudo.sudo/sudo_as) failed on chain (.module_error)
+        └── ChangeDropped          an accepted validator change that the chain dropped at a session change
 
 Every message is one line, says what to do, and never contains secret material: callers pass a
 description of the secret ("the secret URI"), never the secret itself.
@@ -66,6 +69,35 @@ class Failure(FennelGovError):
 
 class VerificationFailed(Failure):
     """A signature, checksum or expected public key did not match."""
+
+
+class PreflightRefused(Failure):
+    """The local checks refuse a governance change; ``problems`` lists each reason as a sentence."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(self.problems[0] if len(self.problems) == 1 else "; ".join(self.problems))
+
+
+class SubmissionFailed(Failure):
+    """The extrinsic failed on chain, or the call inside it did.
+
+    ``module_error`` names the runtime's error, e.g. ``"ValidatorManager.NoKeysRegistered"``;
+    ``receipt`` is the receipt of the block that holds the failed extrinsic (None if none does).
+    """
+
+    def __init__(self, message: str, *, module_error: str | None = None, receipt=None) -> None:
+        super().__init__(message)
+        self.module_error = module_error
+        self.receipt = receipt
+
+
+class ChangeDropped(Failure):
+    """The chain accepted a validator change, then dropped it at the session change (``--wait effective``)."""
+
+    def __init__(self, message: str, *, receipt=None) -> None:
+        super().__init__(message)
+        self.receipt = receipt
 
 
 def exit_code_for(error: BaseException) -> int:

@@ -86,10 +86,17 @@ class Chopsticks:
         return int(rpc(self.url, "chain_getHeader")["number"], 16)
 
     def to_session_change(self, sessions: int = 1, period: int = 30) -> None:
-        """Build blocks until ``sessions`` more session changes have happened."""
-        best = self.best()
-        target = (best // period + sessions) * period
-        self.new_blocks(target - best)
+        """Make ``sessions`` more session changes happen.
+
+        pallet-session rotates by block number, so one block built at the height just before the
+        boundary (chopsticks' ``unsafeBlockHeight``) and one more make a real rotation in two blocks.
+        """
+        for _ in range(sessions):
+            best = self.best()
+            boundary = (best // period + 1) * period
+            if boundary - 1 > best:
+                rpc(self.url, "dev_newBlock", [{"count": 1, "unsafeBlockHeight": boundary - 1}], timeout=600)
+            self.new_blocks(1)
 
     def stop(self) -> None:
         if self.process.poll() is None:

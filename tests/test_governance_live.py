@@ -73,18 +73,18 @@ def test_a_configured_genesis_hash_refuses_the_chopsticks_placeholder(cli, chain
 
 def test_a_signer_that_is_not_sudo_is_refused_before_anything_is_signed(cli, chain):
     run = cli("add-validator", BOB, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Bob\n")
-    assert run.exit_code == 2 and "not the sudo key" in run.stderr
+    assert run.exit_code == 1 and "not the sudo key" in run.stderr
 
 
 def test_an_account_without_session_keys_is_refused_with_what_to_do(cli, chain):
     run = cli("add-validator", CHARLIE, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Alice\n")
-    assert run.exit_code == 2 and "no session keys" in run.stderr and "rotate-keys" in run.stderr
+    assert run.exit_code == 1 and "no session keys" in run.stderr and "rotate-keys" in run.stderr
 
 
 def test_removing_below_min_authorities_is_refused_with_the_arithmetic(cli, chain):
     run = cli("remove-validator", ALICE, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Alice\n")
-    assert run.exit_code == 2
-    assert "1 + 0 queued − 0 queued − 1 = 0" in run.stderr and "MinAuthorities = 2" in run.stderr
+    assert run.exit_code == 1
+    assert "1 active + 0 queued to join − 0 queued to leave − 1 = 0" in run.stderr and "MinAuthorities = 2" in run.stderr
 
 
 def test_a_failed_inner_sudo_call_is_a_failure_with_the_decoded_error(cli, chain):
@@ -94,9 +94,22 @@ def test_a_failed_inner_sudo_call_is_a_failure_with_the_decoded_error(cli, chain
     assert run.json["success"] is False and "Sudo.Sudid" in run.json["events"]
 
 
-def test_set_keys_on_behalf_of_an_account_that_does_not_exist_reports_no_account(cli, chain):
+def test_set_keys_on_behalf_of_an_account_that_does_not_exist_names_that_account(cli, chain):
+    from tests.chopsticks import rpc
+
+    sudo_nonce = rpc(chain.url, "system_accountNextIndex", [ALICE])
     run = cli("set-keys", session_keys("//Charlie"), "--for", CHARLIE, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Alice\n")
-    assert run.exit_code == 1 and "Session.NoAccount" in run.stderr
+    assert run.exit_code == 1 and f"{CHARLIE} does not exist on chain" in run.stderr and ALICE not in run.stderr
+    assert rpc(chain.url, "system_accountNextIndex", [ALICE]) == sudo_nonce  # refused before anything was sent
+    forced = cli("set-keys", session_keys("//Charlie"), "--for", CHARLIE, "--url", chain.url, "--signer", "stdin", "--yes",
+                 "--force", stdin="//Alice\n")
+    assert forced.exit_code == 1 and "Session.NoAccount" in forced.stderr
+    assert f"{CHARLIE} does not exist on chain" in forced.stderr and "signing account" not in forced.stderr
+
+
+def test_set_keys_for_another_account_needs_the_sudo_signer(cli, chain):
+    run = cli("set-keys", session_keys("//Bob"), "--for", BOB, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Bob\n")
+    assert run.exit_code == 1 and "is not the sudo key" in run.stderr
 
 
 def test_call_only_prints_call_data_without_a_signer(cli, chain):
@@ -141,7 +154,7 @@ def test_remove_a_validator_and_then_refuse_the_next_one(cli, chain):
     assert run.exit_code == 0, run.stderr
     assert "ValidatorManager.ValidatorRemoved" in run.json["events"]
     again = cli("remove-validator", BOB, "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Alice\n")
-    assert again.exit_code == 2 and "3 + 0 queued − 1 queued − 1 = 1" in again.stderr
+    assert again.exit_code == 1 and "3 active + 0 queued to join − 1 queued to leave − 1 = 1" in again.stderr
     chain.to_session_change(2)
     status = cli("status", "--url", chain.url, "--json").json
     assert sorted(status["validators"]) == sorted([ALICE, BOB])
@@ -220,9 +233,16 @@ def test_a_node_that_drops_during_the_wait_is_reconnected_and_nothing_is_sent_tw
     assert rpc(chain.url, "system_accountNextIndex", [BOB]) == nonce_before + 1  # submitted exactly once
 
 
-def test_recover_finality_submits_grandpa_note_stalled(cli, chain):
+def test_recover_finality_refuses_while_finality_is_healthy_and_needs_sudo(cli, chain):
+    run = cli("recover-finality", "--delay", "5", "--url", chain.url, "--signer", "stdin", "--yes", stdin="//Alice\n")
+    assert run.exit_code == 1 and "finality is healthy" in run.stderr
+    bob = cli("recover-finality", "--delay", "5", "--url", chain.url, "--signer", "stdin", "--yes", "--force", stdin="//Bob\n")
+    assert bob.exit_code == 1 and "is not the sudo key" in bob.stderr
 
-    run = cli("recover-finality", "--delay", "5", "--url", chain.url, "--signer", "stdin", "--yes", "--json", stdin="//Alice\n")
+
+def test_recover_finality_submits_grandpa_note_stalled(cli, chain):
+    run = cli("recover-finality", "--delay", "5", "--url", chain.url, "--signer", "stdin", "--yes", "--force", "--json",
+              stdin="//Alice\n")
     assert run.exit_code == 0, run.stderr
     assert run.json["success"] is True and "Sudo.Sudid" in run.json["events"]
     from substrateinterface import SubstrateInterface

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from fennel_gov._codec import blake2_256
 from fennel_gov.errors import BadInput, Failure
 from fennel_gov.governance.config import Network
+from fennel_gov.governance.validator_set import SetSnapshot
 from fennel_gov.keys import KeyPair, Scheme, SessionKeys, ss58
 
 CHOPSTICKS_PLACEHOLDER = "0x" + "45" * 32
@@ -26,26 +27,6 @@ class Unreachable(BadInput):
 
 class ChainMismatch(BadInput):
     """The node serves another chain than the one configured."""
-
-
-@dataclass
-class SetSnapshot:
-    """Where the validator set stands, read at one block."""
-
-    block_number: int
-    block_hash: str
-    finalized_number: int
-    session_index: int
-    session_period: int
-    session_offset: int
-    validators: list[str]
-    queued_additions: list[str]
-    queued_removals: list[str]
-    min_authorities: int
-    sudo: str | None
-    next_keys: dict[str, SessionKeys | None] = field(default_factory=dict)
-    aura_authorities: list[str] = field(default_factory=list)
-    grandpa_authorities: list[str] = field(default_factory=list)
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
@@ -168,15 +149,24 @@ class Chain:
         head = self.rpc("chain_getFinalizedHead", [])
         return int(self.rpc("chain_getHeader", [head])["number"], 16)
 
-    def snapshot(self, extra_accounts: list[str] = ()) -> SetSnapshot:
-        header = self.rpc("chain_getHeader", [])
-        number = int(header["number"], 16)
+    def block_hash(self, number: int | None = None) -> str:
+        if number is None:
+            number = self.best_number()
         block_hash = self.rpc("chain_getBlockHash", [number])
+        if block_hash is None:
+            raise Failure(f"the node has no block #{number}")
+        return block_hash
+
+    def snapshot(self, extra_accounts: list[str] = (), *, at: int | None = None) -> SetSnapshot:
+        """The whole validator-set state at block ``at`` (default: the best block)."""
+        number = self.best_number() if at is None else at
+        block_hash = self.block_hash(number)
         validators = [self.address(a) for a in self.query("Session", "Validators", block_hash=block_hash) or []]
+        queued = [self.address(entry[0]) for entry in self.query("Session", "QueuedKeys", block_hash=block_hash) or []]
         additions = [self.address(a) for a in self.query("ValidatorManager", "ValidatorsToAdd", block_hash=block_hash) or []]
         removals = [self.address(a) for a in self.query("ValidatorManager", "ValidatorsToRemove", block_hash=block_hash) or []]
         sudo = self.query("Sudo", "Key", block_hash=block_hash)
-        accounts = list(dict.fromkeys([*validators, *additions, *extra_accounts]))
+        accounts = list(dict.fromkeys([*validators, *queued, *additions, *extra_accounts]))
         grandpa = self.query("Grandpa", "Authorities", block_hash=block_hash) or []
         return SetSnapshot(
             block_number=number,
@@ -186,6 +176,7 @@ class Chain:
             session_period=int(self.constant("ValidatorManager", "SessionPeriod") or 0),
             session_offset=int(self.constant("ValidatorManager", "SessionOffset") or 0),
             validators=validators,
+            queued_validators=queued,
             queued_additions=additions,
             queued_removals=removals,
             min_authorities=int(self.constant("ValidatorManager", "MinAuthorities") or 0),
@@ -271,6 +262,17 @@ class Receipt:
     success: bool
     events: list[dict[str, Any]]
     error: dict[str, Any] | None = None  # {"pallet", "name", "docs", "hint"} for a failed call
+    # Filled in by the API (fennel_gov.governance.api):
+    action: str | None = None
+    call_data: str | None = None
+    fee_estimate: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    effect: Any = None  # an effect.Effect once wait="effective" saw the change live
+
+    @property
+    def module_error(self) -> str | None:
+        return f"{self.error['pallet']}.{self.error['name']}" if self.error else None
 
 
 _POOL_REASONS = {
@@ -283,6 +285,12 @@ _POOL_REASONS = {
     "badSigner": "the runtime refuses this signer",
     "mandatory": "this call cannot be submitted as a transaction",
     "call": "the runtime filters this call",
+    "Priority is too low": "another transaction from {who} with the same nonce is already in the pool; wait for it",
+    "already imported": "this very transaction is already in the pool",
+    # the same refusals as the node words them in the error's data
+    "Inability to pay": "the signer {who} cannot pay the fee: fund the account first",
+    "Transaction is outdated": "the nonce was already used: another transaction from {who} landed first; check 'fennel-gov status'",
+    "valid in the future": "the nonce is ahead of the chain: an earlier transaction from {who} is still pending",
 }
 
 
@@ -297,7 +305,7 @@ def _explain_pool_error(error: Any, who: str) -> str:
         detail = None
     blob = json.dumps(detail) if detail else f"{text} {data or ''}"
     for key, reason in _POOL_REASONS.items():
-        if f'"{key}"' in blob or key in str(data or ""):
+        if f'"{key}"' in blob or key in str(data or "") or (" " in key and key in str(text)):
             return f"the node refused the transaction: {reason.format(who=who)}"
     return f"the node refused the transaction: {text}{' ' + str(data) if data else ''}"
 

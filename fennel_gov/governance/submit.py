@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from fennel_gov.errors import Failure
+from fennel_gov.errors import Failure, SubmissionFailed  # noqa: F401 - SubmissionFailed re-exported
 from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, Unreachable, extrinsic_hash
 
 HINTS = {
@@ -24,10 +24,6 @@ HINTS = {
     "NoAccount": "the signing account does not exist on chain: fund it first",
     "BadOrigin": "the signer may not make this call",
 }
-
-
-class SubmissionFailed(Failure):
-    """The extrinsic was included but failed (or its inner sudo call failed)."""
 
 
 class SubmissionTimedOut(Failure):
@@ -83,6 +79,8 @@ def _find(chain: Chain, target: str, start: int, until: int) -> tuple[int, str] 
         if block_hash is None:
             continue
         block = chain.rpc("chain_getBlock", [block_hash])
+        if not block:
+            continue
         for extrinsic in block["block"]["extrinsics"]:
             if extrinsic_hash(extrinsic) == target:
                 return number, block_hash
@@ -99,8 +97,26 @@ def submit_and_watch(
     progress: Callable[[str], None] | None = None,
     poll: float = 0.5,
 ) -> Receipt:
-    extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64})
-    return send_and_watch(chain, extrinsic.data.to_hex(), signer.ss58_address, wait=wait, timeout=timeout, progress=progress, poll=poll)
+    """Sign with the next nonce under the (signer, chain) lock, send once, follow to ``wait``."""
+    from fennel_gov.governance.signer_lock import SignerLock
+
+    lock = SignerLock(chain.genesis_hash, signer.ss58_address)
+    lock.acquire(timeout, progress)
+    try:
+        # The pool-aware next index: a transaction of ours still in the pool is counted.
+        nonce = int(chain.rpc("system_accountNextIndex", [signer.ss58_address]))
+        extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64}, nonce=nonce)
+        return send_and_watch(
+            chain, extrinsic.data.to_hex(), signer.ss58_address, wait=wait, timeout=timeout, progress=progress,
+            poll=poll, nonce=nonce, on_included=lock.release,
+        )
+    finally:
+        lock.release()
+
+
+def _account_nonce(chain: Chain, address: str, block_hash: str) -> int:
+    account = chain.query("System", "Account", [address], block_hash) or {}
+    return int(account.get("nonce", 0))
 
 
 def send_and_watch(
@@ -112,6 +128,8 @@ def send_and_watch(
     timeout: float = 300.0,
     progress: Callable[[str], None] | None = None,
     poll: float = 0.5,
+    nonce: int | None = None,
+    on_included: Callable[[], None] | None = None,
 ) -> Receipt:
     """Send a signed extrinsic once and follow it; see ``submit_and_watch``."""
     if wait not in ("included", "finalized"):
@@ -132,6 +150,14 @@ def send_and_watch(
                 scanned = best if found is None else scanned
                 if found is not None:
                     say(f"included in block #{found[0]}")
+                    if on_included:
+                        on_included()
+                elif nonce is not None and _account_nonce(chain, signer_address, chain.block_hash(best)) > nonce:
+                    # Another transaction with our nonce is in a block up to #best and ours is not: it never will be.
+                    raise Failure(
+                        f"extrinsic {target} was displaced: another transaction from {signer_address} with the same "
+                        f"nonce ({nonce}) landed instead; nothing from this command is on chain — run it again"
+                    )
             if found is not None:
                 number, block_hash = found
                 if wait == "included":

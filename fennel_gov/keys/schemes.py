@@ -65,6 +65,11 @@ class KeyPair:
     def account_id(self) -> bytes:
         return account_id(self.scheme, self.public)
 
+    @classmethod
+    def from_uri(cls, uri: "SecretStr | str", scheme: "Scheme | str" = "sr25519") -> "KeyPair":
+        """The pair a secret URI names (``//Alice``, a phrase with ``//hard/soft///password``, a 0x seed)."""
+        return pair_from_suri(uri, scheme)
+
     def sign(self, message: bytes) -> bytes:
         if self.scheme is Scheme.SR25519:
             import sr25519
