@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from fennel_gov._files import write_atomic
 from fennel_gov.ceremony.manifest import FORMAT, validate
-from fennel_gov.errors import BadInput
+from fennel_gov.errors import BadInput, quote
 from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
 
@@ -65,7 +65,7 @@ def parse_shares(text: str | None) -> tuple[int | None, int | None]:
     parts = text.lower().replace("of", "-").replace("/", "-").split("-")
     parts = [p for p in parts if p]
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise BadInput(f"--sudo-shares takes K-of-N, e.g. 2-of-3, not {text!r}")
+        raise BadInput(f"--sudo-shares takes K-of-N, e.g. 2-of-3, not {quote(text)}")
     return int(parts[0]), int(parts[1])
 
 

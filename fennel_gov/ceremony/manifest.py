@@ -38,7 +38,7 @@ def fingerprint(manifest: dict[str, Any]) -> dict[str, str]:
 
 
 def load_manifest(path: str | Path) -> dict[str, Any]:
-    manifest = read_json(path)
+    manifest = read_json(path, "manifest")
     validate(manifest, str(path))
     return manifest
 

@@ -28,7 +28,7 @@ class ChainSpec:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ChainSpec":
-        return cls(read_json(path), str(path))
+        return cls(read_json(path, "chain spec"), str(path))
 
     @property
     def genesis(self) -> dict[str, Any]:
@@ -68,7 +68,16 @@ class ChainSpec:
         return {key: _hex(value, f"{self.source}: storage value {key[:20]}…") for key, value in raw["top"].items()}
 
     def raw_top_bytes(self) -> dict[bytes, bytes]:
-        return {_hex(k, f"{self.source}: storage key"): v for k, v in self.raw_top().items()}
+        top = {_hex(k, f"{self.source}: storage key"): v for k, v in self.raw_top().items()}
+        if len(top) != len(self.genesis["raw"]["top"]):
+            # "0x3a636f6465" and "0x3A636F6465" are one key: which value would the node take?
+            seen: set[bytes] = set()
+            for key in self.genesis["raw"]["top"]:
+                decoded = _hex(key, "key")
+                if decoded in seen:
+                    raise BadInput(f"{self.source} has storage key 0x{decoded.hex()[:40]} twice in genesis.raw.top (spelled differently); keep one")
+                seen.add(decoded)
+        return top
 
     @property
     def properties(self) -> dict[str, Any]:

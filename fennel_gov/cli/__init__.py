@@ -1,9 +1,27 @@
-"""The ``fennel-gov`` command: parse, call the library, render. Errors become exit codes here."""
+"""The ``fennel-gov`` command: parse, call the library, render. Errors become exit codes here.
+
+Every message printed here goes through ``errors.scrub`` with the command line's values, so no
+error (ours or click's) repeats an argument that looks like a secret or runs on for pages.
+SIGTERM is turned into an exception like SIGINT, so ``finally`` blocks clean up and the process
+ends with one line and the shell's conventional status (130 for SIGINT, 143 for SIGTERM).
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+
+EXIT_SIGINT = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived; raised where the program was so that cleanup runs."""
+
+
+def _on_sigterm(_signum, _frame):
+    raise Terminated()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -12,29 +30,54 @@ def main(argv: list[str] | None = None) -> int:
     import click
 
     from fennel_gov.cli._app import app
-    from fennel_gov.errors import EXIT_BAD_INPUT, EXIT_FAILURE, FennelGovError
+    from fennel_gov.errors import EXIT_BAD_INPUT, EXIT_FAILURE, FennelGovError, scrub
 
+    inputs = list(sys.argv[1:] if argv is None else argv)
+
+    def say(message: str) -> None:
+        sys.stderr.write(scrub(message, inputs) + "\n")
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        previous = None
     try:
         result = app(args=argv, prog_name="fennel-gov", standalone_mode=False)
     except FennelGovError as error:
-        sys.stderr.write(f"error: {error}\n")
+        say(f"error: {error}")
         return error.exit_code
-    except click.exceptions.Abort:
-        sys.stderr.write("aborted\n")
+    except click.exceptions.Abort as error:
+        if isinstance(error.__context__, KeyboardInterrupt):
+            say("interrupted; nothing half-written was left behind")
+            return EXIT_SIGINT
+        say("aborted")
         return EXIT_FAILURE
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as error:
-        error.show()
+        hint = ""
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            hint = f" (see '{error.ctx.command_path} --help')"
+        say(f"error: {error.format_message()}{hint}")
         return EXIT_BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
+        say("interrupted; nothing half-written was left behind")
+        return EXIT_SIGINT
+    except Terminated:
+        say("terminated; nothing half-written was left behind")
+        return EXIT_SIGTERM
+    except RecursionError:
+        say("error: the input nests too deeply to process; it is not something fennel-gov writes or reads")
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        say("error: out of memory; the input is larger than fennel-gov handles")
+        return EXIT_FAILURE
     except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback, no secrets
         if os.environ.get("FENNEL_GOV_DEBUG"):
             raise
-        sys.stderr.write(
-            f"internal error ({type(error).__name__}); rerun with FENNEL_GOV_DEBUG=1 for details and report it\n"
-        )
+        say(f"internal error ({type(error).__name__}); rerun with FENNEL_GOV_DEBUG=1 for details and report it")
         return EXIT_FAILURE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return result if isinstance(result, int) else 0
