@@ -115,12 +115,13 @@ def quote(text: object, limit: int = 24) -> str:
 
 
 MAX_MESSAGE = 400
+MAX_ECHOED_INPUT = 256  # a command-line value longer than this (no path is) is shown as a prefix
 
 
 def scrub(message: str, inputs: list[str] | tuple[str, ...] = ()) -> str:
     """A finished message made safe to print: one line, bounded, with no secret-looking input in it."""
     for value in sorted({str(v) for v in inputs}, key=len, reverse=True):
-        if value and value in message and (looks_secret(value) or len(value) > 64):
+        if value and value in message and (looks_secret(value) or len(value) > MAX_ECHOED_INPUT):
             message = message.replace(value, _WITHHELD if looks_secret(value) else shorten(value))
     message = " ".join(message.split())
     if len(message) > MAX_MESSAGE:
