@@ -104,3 +104,36 @@ def test_the_real_runtime_runs_well_within_the_default_limits(cli):
     result = cli("chainspec", "inspect", FIXTURES / "production-raw.json", "--json")
     assert result.exit_code == 0, result.stderr
     assert result.json["runtime"]["spec_name"]
+
+
+HOST_LOOP = """
+(func (export "Core_version") (param i32 i32) (result i64)
+  (loop $l
+    (call $storage_set (i64.or (i64.shl (i64.const 32) (i64.const 32)) (i64.const 0))
+                       (i64.or (i64.shl (i64.const 8) (i64.const 32)) (i64.const 64)))
+    (br $l))
+  (i64.const 0))"""
+
+
+@pytest.mark.parametrize(
+    "body, signum, code, word",
+    [(HOST_LOOP, 15, 143, "terminated"), (LOOP_FOREVER, 2, 130, "interrupted"), (LOOP_FOREVER, 15, 143, "terminated")],
+    ids=["host-loop-SIGTERM", "pure-loop-SIGINT", "pure-loop-SIGTERM"],
+)
+def test_a_signal_during_a_runtime_call_stops_it_at_once_with_one_line(tmp_path, body, signum, code, word):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    # A deadline far beyond the test's patience: only the signal can end the call in time.
+    spec = spec_with_code(tmp_path, wasm(runtime_wat(body)))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "fennel_gov", "chainspec", "inspect", str(spec)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "FENNEL_GOV_RUNTIME_DEADLINE": "600", "FENNEL_GOV_CACHE_DIR": ""},
+    )
+    time.sleep(4)  # past start-up and compilation, into the loop
+    child.send_signal(signum)
+    _out, err = child.communicate(timeout=20)
+    assert child.returncode == code, err
+    assert one_line(err) == word

@@ -2,8 +2,9 @@
 
 Every message printed here goes through ``errors.scrub`` with the command line's values, so no
 error (ours or click's) repeats an argument that looks like a secret or runs on for pages.
-SIGTERM is turned into an exception like SIGINT, so ``finally`` blocks clean up and the process
-ends with one line and the shell's conventional status (130 for SIGINT, 143 for SIGTERM).
+SIGINT and SIGTERM are turned into exceptions of our own (typer would swallow a KeyboardInterrupt
+into a silent exit 130), so ``finally`` blocks clean up and the process ends with one line and the
+shell's conventional status (130 for SIGINT, 143 for SIGTERM).
 """
 
 from __future__ import annotations
@@ -20,8 +21,16 @@ class Terminated(BaseException):
     """SIGTERM arrived; raised where the program was so that cleanup runs."""
 
 
-def _on_sigterm(_signum, _frame):
-    raise Terminated()
+class Interrupted(BaseException):
+    """SIGINT arrived (Ctrl-C); raised where the program was so that cleanup runs."""
+
+
+def _on_signal(signum, _frame):
+    error = Interrupted() if signum == signal.SIGINT else Terminated()
+    executor = sys.modules.get("fennel_gov.runtime.executor")
+    if executor is not None and executor.defer_signal(error):
+        return  # inside a runtime call: it is stopped, and raises this once wasm has unwound
+    raise error
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,10 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     def say(message: str) -> None:
         sys.stderr.write(scrub(message, inputs) + "\n")
 
-    try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: leave signals alone
-        previous = None
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[signum] = signal.signal(signum, _on_signal)
+        except ValueError:  # not the main thread: leave signals alone
+            pass
     try:
         result = app(args=argv, prog_name="fennel-gov", standalone_mode=False)
     except FennelGovError as error:
@@ -48,11 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except click.exceptions.Abort as error:
         if isinstance(error.__context__, KeyboardInterrupt):
-            say("interrupted; nothing half-written was left behind")
+            say("interrupted")
             return EXIT_SIGINT
         say("aborted")
         return EXIT_FAILURE
     except click.exceptions.Exit as done:
+        if isinstance(done.__cause__, KeyboardInterrupt):  # typer turns SIGINT into Exit(130), silently
+            say("interrupted")
+            return EXIT_SIGINT
         return done.exit_code
     except click.ClickException as error:
         hint = ""
@@ -60,11 +74,11 @@ def main(argv: list[str] | None = None) -> int:
             hint = f" (see '{error.ctx.command_path} --help')"
         say(f"error: {error.format_message()}{hint}")
         return EXIT_BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code
-    except KeyboardInterrupt:
-        say("interrupted; nothing half-written was left behind")
+    except (KeyboardInterrupt, Interrupted):
+        say("interrupted")
         return EXIT_SIGINT
     except Terminated:
-        say("terminated; nothing half-written was left behind")
+        say("terminated")
         return EXIT_SIGTERM
     except RecursionError:
         say("error: the input nests too deeply to process; it is not something fennel-gov writes or reads")
@@ -78,6 +92,6 @@ def main(argv: list[str] | None = None) -> int:
         say(f"internal error ({type(error).__name__}); rerun with FENNEL_GOV_DEBUG=1 for details and report it")
         return EXIT_FAILURE
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return result if isinstance(result, int) else 0

@@ -73,12 +73,22 @@ class RuntimeLimits:
 
 class _EpochTicker:
     """Advances the engine's epoch every _TICK_SECONDS while at least one call runs (and sleeps
-    otherwise), so a store's epoch deadline is a wall-clock deadline."""
+    otherwise), so a store's epoch deadline is a wall-clock deadline.
+
+    It also ends a call early when SIGINT or SIGTERM arrives: Python runs signal handlers only
+    between bytecodes, never inside compiled wasm, so while a call runs on the main thread the
+    signal module's wakeup file descriptor tells this thread, which then advances the epoch past
+    every deadline. The handler (``defer_signal``) keeps the exception to raise after the call.
+    """
 
     def __init__(self) -> None:
         self._active = 0
         self._condition = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wakeup_read, self._wakeup_write = os.pipe()
+        os.set_blocking(self._wakeup_read, False)
+        os.set_blocking(self._wakeup_write, False)
+        self.most_ticks = 1  # the largest deadline, in ticks, of a call running now
 
     def __enter__(self) -> None:
         with self._condition:
@@ -92,15 +102,32 @@ class _EpochTicker:
         with self._condition:
             self._active -= 1
 
+    def wakeup_fd(self) -> int:
+        return self._wakeup_write
+
+    def stop_all(self) -> None:
+        """Advance the epoch past every running call's deadline: each traps at its next check."""
+        if _ENGINE is None:
+            return
+        for _ in range(self.most_ticks + 1):
+            _ENGINE.increment_epoch()
+
     def _run(self) -> None:
+        import select
+
         while True:
             with self._condition:
                 while not self._active:
                     self._condition.wait()
-            time.sleep(_TICK_SECONDS)
+            readable, _, _ = select.select([self._wakeup_read], [], [], _TICK_SECONDS)
             if _ENGINE is None:
                 return
             try:
+                if readable:
+                    signals = os.read(self._wakeup_read, 64)
+                    if any(s in (2, 15) for s in signals):  # SIGINT, SIGTERM
+                        self.stop_all()
+                        continue
                 _ENGINE.increment_epoch()
             except Exception:  # noqa: BLE001 - the engine is gone (interpreter exit)
                 return
@@ -108,6 +135,50 @@ class _EpochTicker:
 
 _TICKER = _EpochTicker()
 _NESTING = threading.local()  # depth of ext_misc_runtime_version calls (a runtime asking about code)
+_MAIN_THREAD_CALLS = [0]  # runtime calls in progress on the main thread (where signal handlers run)
+
+
+def defer_signal(exception: BaseException) -> bool:
+    """For a signal handler: if a runtime call is running on this (main) thread, keep ``exception``
+    to raise when the call has unwound, stop the call, and return True; else return False.
+
+    Raising inside a host function would be lost in wasmtime's C frames; raising is left to
+    ``Runtime.call`` once wasm has returned.
+    """
+    from fennel_gov.runtime._rawfunc import PENDING
+
+    if not _MAIN_THREAD_CALLS[0] or threading.current_thread() is not threading.main_thread():
+        return False
+    PENDING.append(exception)
+    _TICKER.stop_all()
+    return True
+
+
+class _SignalWakeup:
+    """While the outermost call runs on the main thread, signals also wake the ticker thread."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self._previous = None
+        if threading.current_thread() is threading.main_thread() and _MAIN_THREAD_CALLS[0] == 0:
+            try:
+                self._previous = signal.set_wakeup_fd(_TICKER.wakeup_fd(), warn_on_full_buffer=False)
+            except ValueError:
+                self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            _MAIN_THREAD_CALLS[0] += 1
+            self._counted = True
+        else:
+            self._counted = False
+
+    def __exit__(self, *_exc) -> None:
+        import signal
+
+        if self._counted:
+            _MAIN_THREAD_CALLS[0] -= 1
+        if self._previous is not None:
+            signal.set_wakeup_fd(self._previous)
 
 
 def _cache_dir() -> Path | None:
@@ -305,13 +376,22 @@ class Runtime:
             max_storage_bytes=self.limits.max_storage_bytes,
             max_log_bytes=self.limits.max_log_bytes,
         )
-        try:
-            with _TICKER:
-                return self._run(function, data, store, memory, allocator, context)
-        finally:
-            from fennel_gov.runtime._rawfunc import release
+        from fennel_gov.runtime._rawfunc import PENDING, release
 
+        _TICKER.most_ticks = max(_TICKER.most_ticks, math.ceil(self.limits.deadline_seconds / _TICK_SECONDS))
+        outermost = not _MAIN_THREAD_CALLS[0]
+        try:
+            with _TICKER, _SignalWakeup():
+                outcome = self._run(function, data, store, memory, allocator, context)
+        except (RuntimeTrap, BadInput):
+            if PENDING and outermost:  # the "trap" was a signal stopping the call
+                raise PENDING.pop(0) from None
+            raise
+        finally:
             release(context.func_envs)
+        if PENDING and outermost:  # a signal that arrived as the call finished
+            raise PENDING.pop(0)
+        return outcome
 
     def _run(self, function, data, store, memory, allocator, context) -> CallOutcome:
         import wasmtime
