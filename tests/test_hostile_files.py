@@ -198,3 +198,24 @@ def test_manifests_refuse_duplicate_keys_too(tmp_path):
     path.write_text('{"format": "fennel-gov-ceremony/1", "sudo": {"address": "a", "address": "b"}}')
     with pytest.raises(BadInput, match="the key 'address' twice in sudo"):
         load_manifest(path)
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("keys", "inspect"), "secret URI line on standard input is longer than 65,536"),
+        (("ceremony", "init", "--network", "n", "--validators", "1", "--out", "c", "--passphrases-stdin", "--allow-network"),
+         "standard input holds more than 1,048,576 characters"),
+    ],
+    ids=["secret-uri", "passphrases"],
+)
+def test_endless_standard_input_is_cut_off(tmp_path, args, expected):
+    # /dev/zero as standard input, in a child limited to 1 GiB and 30 s.
+    import subprocess
+    import sys
+
+    with open(zero_device(tmp_path), "rb") as zeros:
+        done = subprocess.run([sys.executable, "-m", "fennel_gov", *args], stdin=zeros, capture_output=True, text=True,
+                              cwd=tmp_path, timeout=30, preexec_fn=__import__("tests.hostile", fromlist=["_limits"])._limits(1 << 30, 30))
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr.strip().splitlines()[-1]

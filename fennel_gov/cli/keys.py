@@ -208,7 +208,12 @@ def inspect(
 def _read_message(hex_message: bool) -> bytes:
     from fennel_gov._codec import from_hex
 
-    data = sys.stdin.buffer.read()
+    limit = 64 * 1024 * 1024  # a message to sign; /dev/zero on standard input must not grow forever
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        from fennel_gov.errors import BadInput
+
+        raise BadInput(f"the message on standard input is longer than {limit:,} bytes; sign its hash instead")
     if hex_message:
         return from_hex(data.decode("ascii", "replace").strip(), what="the message")
     return data

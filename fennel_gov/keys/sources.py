@@ -58,8 +58,13 @@ class SecretMaterial:
         return self.suri
 
 
+MAX_LINE = 64 * 1024  # a secret URI or password; /dev/zero on standard input must not grow forever
+
+
 def _read_stdin_line(stdin: TextIO, what: str) -> str:
-    value = stdin.readline()
+    value = stdin.readline(MAX_LINE + 1)
+    if len(value) > MAX_LINE:
+        raise BadInput(f"the {what} line on standard input is longer than {MAX_LINE:,} characters; it is not a {what}")
     if not value:
         raise SecretUnavailable(f"standard input is empty; pipe the {what} in or run on a terminal to be asked")
     return value.rstrip("\r\n")
