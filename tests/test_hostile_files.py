@@ -219,3 +219,34 @@ def test_endless_standard_input_is_cut_off(tmp_path, args, expected):
                               cwd=tmp_path, timeout=30, preexec_fn=__import__("tests.hostile", fromlist=["_limits"])._limits(1 << 30, 30))
     assert done.returncode == 2, done.stderr
     assert expected in done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("bootNodes", 5, "bootNodes is an integer; expected a list"),
+        ("bootNodes", ["/ip4/1.2.3.4/tcp/30333/p2p/x", 7], "bootNodes[1] is an integer"),
+        ("properties", ["a"], "properties is a list; expected an object"),
+        ("name", {"a": 1}, "name is an object; expected a string"),
+    ],
+)
+def test_spec_fields_are_type_checked_by_name(cli, tmp_path, field, value, expected):
+    spec = json.loads(DEV_RAW.read_text())
+    spec[field] = value
+    path = tmp_path / "typed.json"
+    path.write_text(json.dumps(spec))
+    result = cli("chainspec", "inspect", path)
+    assert result.exit_code == 2
+    assert expected in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("decimals", ["abc", 10**70, -1, True])
+def test_token_decimals_must_be_a_small_integer(tmp_path, decimals):
+    # 10**70 decimals would make the balance rendering build a 10**(10**70) number.
+    spec = json.loads(DEV_RAW.read_text())
+    spec["properties"]["tokenDecimals"] = decimals
+    path = tmp_path / "decimals.json"
+    path.write_text(json.dumps(spec))
+    result = run_limited("chainspec", "inspect", path)  # a child: a regression here would never end
+    assert result.exit_code == 2
+    assert "properties.tokenDecimals" in one_line(result.stderr)
