@@ -56,6 +56,7 @@ def test_a_failure_mid_ceremony_leaves_nothing_and_a_rerun_succeeds(cli, tmp_pat
     args = ("ceremony", "init", "--network", "fennel", "--validators", "2", "--out", out, "--passphrases-stdin", "--allow-network")
     failed = cli(*args, stdin=passphrases(3))
     assert failed.exit_code == 1
+    assert "No space left on device" in failed.stderr.strip().splitlines()[-1]
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(generate, "_write_secret", real)
     assert cli(*args, stdin=passphrases(3)).exit_code == 0

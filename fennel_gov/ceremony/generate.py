@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from fennel_gov._files import write_atomic
 from fennel_gov.ceremony.manifest import FORMAT, SECRET_FIELDS, validate
-from fennel_gov.errors import BadInput, quote, quote
+from fennel_gov.errors import BadInput, Failure, quote, quote
 from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
 
@@ -113,10 +113,16 @@ def run_ceremony(
     target = Path(out)
     if target.is_symlink() or target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BadInput(f"{target} is not empty (or not a directory); a ceremony writes into a new directory")
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
     try:
-        manifest = _generate(plan, out, passphrases, randbytes, now)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    except OSError as exc:
+        raise BadInput(f"cannot create the ceremony directory beside {target} ({exc.strerror})") from None
+    try:
+        try:
+            manifest = _generate(plan, out, passphrases, randbytes, now)
+        except OSError as exc:
+            raise Failure(f"writing the ceremony failed ({exc.strerror}); nothing of it was kept, run it again") from None
         try:
             os.rename(out, target)  # onto a missing or empty directory: atomic
         except OSError as exc:
