@@ -103,6 +103,12 @@ class _EpochTicker:
             self._active -= 1
 
     def wakeup_fd(self) -> int:
+        """The write end for ``signal.set_wakeup_fd``; anything left from an earlier call is dropped."""
+        try:
+            while os.read(self._wakeup_read, 4096):
+                pass
+        except BlockingIOError:
+            pass
         return self._wakeup_write
 
     def stop_all(self) -> None:
