@@ -105,3 +105,57 @@ def exit_code_for(error: BaseException) -> int:
     if isinstance(error, FennelGovError):
         return error.exit_code
     return EXIT_FAILURE
+
+
+# -- quoting untrusted input in messages ------------------------------------------------------------
+#
+# One sanitiser for every message that mentions what the operator (or a file) gave us: input that
+# might be a secret (several words, a long run of hex, a derivation path) is withheld, anything else
+# is cut to a short printable prefix. ``scrub`` applies the same rule to a finished message, for the
+# command-line values it might quote (click's own usage errors, say).
+
+_WITHHELD = "(withheld: it may be a secret)"
+
+
+def looks_secret(text: str) -> bool:
+    """Whether ``text`` could be secret material: mnemonic-like words, long hex, or a secret URI."""
+    text = str(text)
+    if len(text.split()) >= 2:  # str.split() also splits on non-breaking and other Unicode spaces
+        return True
+    body = text.strip()
+    body = body[2:] if body[:2] in ("0x", "0X") else body
+    if len(body) >= 32 and all(c in "0123456789abcdefABCDEF" for c in body):
+        return True
+    return "//" in text
+
+
+def shorten(text: object, limit: int = 24) -> str:
+    """A printable prefix of ``text`` of at most ``limit`` characters, with the full length when cut."""
+    text = str(text)
+    cleaned = "".join(c if c.isprintable() and not c.isspace() or c == " " else "?" for c in text[: limit + 1])
+    if len(text) <= limit:
+        return cleaned
+    return f"{cleaned[:limit]}… ({len(text):,} characters)"
+
+
+def quote(text: object, limit: int = 24) -> str:
+    """``text`` as an error message may show it: withheld if it might be secret, else shortened and quoted."""
+    text = str(text)
+    if looks_secret(text):
+        return _WITHHELD
+    return repr(shorten(text, limit))
+
+
+MAX_MESSAGE = 400
+MAX_ECHOED_INPUT = 256  # a command-line value longer than this (no path is) is shown as a prefix
+
+
+def scrub(message: str, inputs: list[str] | tuple[str, ...] = ()) -> str:
+    """A finished message made safe to print: one line, bounded, with no secret-looking input in it."""
+    for value in sorted({str(v) for v in inputs}, key=len, reverse=True):
+        if value and value in message and (looks_secret(value) or len(value) > MAX_ECHOED_INPUT):
+            message = message.replace(value, _WITHHELD if looks_secret(value) else shorten(value))
+    message = " ".join(message.split())
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + "…"
+    return message

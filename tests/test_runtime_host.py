@@ -10,11 +10,11 @@ import wasmtime
 
 from fennel_gov.runtime import Runtime, RuntimeTrap, Storage
 from fennel_gov.runtime._allocator import AllocatorError, PyAllocator, memory_view
-from fennel_gov.runtime.executor import _allocator_module, engine
+from fennel_gov.runtime.executor import _allocator_module, new_store
 
 
 def _allocators(pages: int = 1, heap_base: int = 0):
-    store = wasmtime.Store(engine())
+    store = new_store()
     memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
     wasm = wasmtime.Instance(store, _allocator_module(), [memory]).exports(store)
     wasm["init"](store, heap_base)

@@ -38,9 +38,15 @@ def open_envelope(document: dict[str, Any] | str | bytes, passphrase: SecretStr)
     from nacl.exceptions import CryptoError
     from nacl.secret import SecretBox
 
+    from fennel_gov._files import parse_json
+    from fennel_gov.errors import BadInput
+
+    if isinstance(document, (str, bytes)):
+        try:
+            document = parse_json(document, "the envelope")
+        except BadInput as exc:
+            raise InvalidKeyFile(str(exc)) from None
     try:
-        if isinstance(document, (str, bytes)):
-            document = json.loads(document)
         if document.get("format") != FORMAT:
             raise InvalidKeyFile(f"not a {FORMAT} file")
         kdf = document["kdf"]

@@ -5,6 +5,11 @@ grandpa ed25519 — never the account key reused), and a libp2p node key. For ea
 key. One sudo key, optionally split into K-of-N SLIP-39 shares (Trezor's ``shamir-mnemonic``).
 Every secret is written only encrypted, with the passphrase of its custodian, mode 0600, under
 ``secrets/<custodian>/``. Randomness and the clock are arguments, so a test can pin them.
+
+The ceremony is all or nothing: everything is written into a fresh temporary directory beside the
+target (``.<name>.partial-*``, mode 0700) and renamed into place only once the manifest is written;
+any failure or interruption (SIGINT, SIGTERM) removes the temporary directory, so no secret file of
+an unfinished ceremony is left behind and a rerun starts clean.
 """
 
 from __future__ import annotations
@@ -13,13 +18,15 @@ import datetime as _dt
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from fennel_gov._files import write_atomic
-from fennel_gov.ceremony.manifest import FORMAT, validate
-from fennel_gov.errors import BadInput
+from fennel_gov.ceremony.manifest import FORMAT, SECRET_FIELDS, validate
+from fennel_gov.errors import BadInput, Failure, quote, quote
 from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
 
@@ -46,8 +53,16 @@ class CeremonyPlan:
         return sudo + [f"validator-{i}" for i in range(1, self.validators + 1)] + [f"bootnode-{i}" for i in range(1, self.bootnodes + 1)]
 
     def check(self) -> None:
-        if not self.network or not all(c.isalnum() or c in "-_" for c in self.network):
-            raise BadInput("--network is a name of letters, digits, - and _ (it names keys/<network>.json)")
+        if not self.network or len(self.network) > 64 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in self.network):
+            raise BadInput("--network is a name of up to 64 letters, digits, - and _ (it names keys/<network>.json)")
+        # A name that reads like a secret field would make the manifest look like it holds a secret
+        # (to us and to every secret scanner); refuse it before anything is generated.
+        reserved = {field.lower() for field in SECRET_FIELDS}
+        for option, value in (("--network", self.network), ("--name", self.name), ("--id", self.chain_id)):
+            if value is not None and value.strip().lower() in reserved:
+                raise BadInput(f"{option} {quote(value)} is the name of a secret field; choose another name")
+            if value is not None and (not value.strip() or len(value) > 128 or not value.isprintable()):
+                raise BadInput(f"{option} is 1 to 128 printable characters")
         if not 1 <= self.validators <= 100:
             raise BadInput("--validators is 1 to 100")
         if not 0 <= self.bootnodes <= 20:
@@ -65,7 +80,7 @@ def parse_shares(text: str | None) -> tuple[int | None, int | None]:
     parts = text.lower().replace("of", "-").replace("/", "-").split("-")
     parts = [p for p in parts if p]
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise BadInput(f"--sudo-shares takes K-of-N, e.g. 2-of-3, not {text!r}")
+        raise BadInput(f"--sudo-shares takes K-of-N, e.g. 2-of-3, not {quote(text)}")
     return int(parts[0]), int(parts[1])
 
 
@@ -95,10 +110,30 @@ def run_ceremony(
         if custodian not in passphrases:
             raise BadInput(f"no passphrase for custodian {custodian}")
         check_passphrase(custodian, passphrases[custodian])
-    out = Path(out)
-    if out.exists() and any(out.iterdir()):
-        raise BadInput(f"{out} is not empty; a ceremony writes into a new directory")
-    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = Path(out)
+    if target.is_symlink() or target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise BadInput(f"{target} is not empty (or not a directory); a ceremony writes into a new directory")
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    except OSError as exc:
+        raise BadInput(f"cannot create the ceremony directory beside {target} ({exc.strerror})") from None
+    try:
+        try:
+            manifest = _generate(plan, out, passphrases, randbytes, now)
+        except OSError as exc:
+            raise Failure(f"writing the ceremony failed ({exc.strerror}); nothing of it was kept, run it again") from None
+        try:
+            os.rename(out, target)  # onto a missing or empty directory: atomic
+        except OSError as exc:
+            raise BadInput(f"cannot move the finished ceremony to {target} ({exc.strerror}); it must be new or empty") from None
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _generate(plan: CeremonyPlan, out: Path, passphrases: dict[str, SecretStr], randbytes, now) -> dict[str, Any]:
     (out / "secrets").mkdir(mode=0o700, exist_ok=True)
     moment = (now or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
     prefix = plan.ss58_format

@@ -7,9 +7,10 @@ import hashlib
 from pathlib import Path
 from typing import Any, Callable
 
+from fennel_gov._files import read_bytes
 from fennel_gov.ceremony.envelope import open_envelope
 from fennel_gov.ceremony.manifest import load_manifest
-from fennel_gov.errors import BadInput, InvalidKeyFile, VerificationFailed
+from fennel_gov.errors import BadInput, InvalidKeyFile, VerificationFailed, quote
 from fennel_gov.keys import KeyPair, SecretStr, SessionKeys, decrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
 
@@ -26,10 +27,7 @@ def manifest_path(directory: Path) -> Path:
 def _open(directory: Path, relative: str, passphrase: SecretStr) -> KeyPair:
     from fennel_gov.errors import WrongPassword
 
-    try:
-        data = (Path(directory) / relative).read_bytes()
-    except OSError as exc:
-        raise InvalidKeyFile(f"cannot read {relative}: {exc.strerror}") from None
+    data = read_bytes(Path(directory) / relative, "key file", error=InvalidKeyFile)
     try:
         return decrypt_account(data, passphrase).pair
     except WrongPassword:
@@ -39,10 +37,7 @@ def _open(directory: Path, relative: str, passphrase: SecretStr) -> KeyPair:
 
 def _share_words(directory: Path, custodian: str, passphrase: SecretStr) -> SecretStr:
     path = Path(directory) / "secrets" / custodian / "sudo-share.json"
-    try:
-        return open_envelope(path.read_bytes(), passphrase)
-    except OSError as exc:
-        raise InvalidKeyFile(f"cannot read {path}: {exc.strerror}") from None
+    return open_envelope(read_bytes(path, "key file", error=InvalidKeyFile), passphrase)
 
 
 def recover_sudo_seed(directory: Path, custodians: list[str], passphrases: Passphrases) -> bytes:
@@ -51,8 +46,19 @@ def recover_sudo_seed(directory: Path, custodians: list[str], passphrases: Passp
     words = [_share_words(directory, c, passphrases(c)).reveal() for c in custodians]
     try:
         return shamir_mnemonic.combine_mnemonics(words)
-    except shamir_mnemonic.MnemonicError as exc:
-        raise VerificationFailed(f"the shares do not combine: {exc}") from None
+    except (shamir_mnemonic.MnemonicError, ValueError) as exc:
+        raise VerificationFailed(f"the shares do not combine: {_slip39_reason(exc, words)}") from None
+
+
+def _slip39_reason(error: Exception, shares: list[str]) -> str:
+    """shamir-mnemonic's reason without the share words it quotes ("Expected 2 mnemonics starting with \"making …\"")."""
+    import re
+
+    text = re.sub(r"\"[^\"]*\"|'[^']*'", "(withheld)", str(error))
+    secret_words = {word for share in shares for word in share.split()}
+    if any(token in secret_words for token in re.findall(r"[A-Za-z]+", text)) or len(text) > 200:
+        return "they are from different sets, too few, or damaged"
+    return text
 
 
 def recover_sudo(directory: Path, custodians: list[str], passphrases: Passphrases) -> tuple[KeyPair, str]:
@@ -84,7 +90,7 @@ def verify_ceremony(directory: Path, passphrases: Passphrases) -> dict[str, Any]
         path = directory / relative
         if not path.exists():
             problems.append(f"{relative} is missing")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        elif hashlib.sha256(read_bytes(path, "key file", error=InvalidKeyFile)).hexdigest() != digest:
             problems.append(f"{relative} does not match its SHA-256 in the manifest")
         elif path.stat().st_mode & 0o077:
             problems.append(f"{relative} is readable by others (mode {path.stat().st_mode & 0o777:o}); chmod 600 it")
@@ -126,7 +132,7 @@ def export_keystore(directory: Path, validator: str, keystore: Path, passphrase:
     manifest = load_manifest(manifest_path(directory))
     if validator not in {v["name"] for v in manifest["validators"]}:
         names = ", ".join(v["name"] for v in manifest["validators"])
-        raise BadInput(f"no validator {validator!r} in the manifest ({names})")
+        raise BadInput(f"no validator {quote(validator)} in the manifest ({names})")
     written = []
     for key_type, name in (("aura", "aura"), ("gran", "grandpa")):
         pair = _open(directory, f"secrets/{validator}/{name}.json", passphrase)

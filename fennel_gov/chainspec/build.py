@@ -12,7 +12,7 @@ from typing import Any
 
 from fennel_gov.chainspec.genesis import genesis_config
 from fennel_gov.chainspec.json_patch import merge
-from fennel_gov.errors import BadInput
+from fennel_gov.errors import BadInput, quote
 from fennel_gov.runtime import Runtime, build_state, get_preset, preset_names
 
 CHAIN_TYPES = ("Development", "Local", "Live")
@@ -38,16 +38,16 @@ def build_plain_spec(
     runtime: Runtime | None = None,
 ) -> dict[str, Any]:
     if options.chain_type not in CHAIN_TYPES:
-        raise BadInput(f"--chain-type must be one of {', '.join(CHAIN_TYPES)}, not {options.chain_type!r}")
+        raise BadInput(f"--chain-type must be one of {', '.join(CHAIN_TYPES)}, not {quote(options.chain_type)}")
     runtime = runtime or Runtime.from_code(code)
     genesis_patch: dict[str, Any] = {}
     if preset is not None:
         names = preset_names(runtime)
         if preset not in names:
-            raise BadInput(f"the runtime has no preset {preset!r}; it has {', '.join(names) or 'none'}")
+            raise BadInput(f"the runtime has no preset {quote(preset)}; it has {', '.join(names) or 'none'}")
         found = get_preset(runtime, preset)
         if found is None:
-            raise BadInput(f"the runtime returned no config for preset {preset!r}")
+            raise BadInput(f"the runtime returned no config for preset {quote(preset)}")
         genesis_patch = found
     if patch is not None:
         if not isinstance(patch, dict):
@@ -60,7 +60,7 @@ def build_plain_spec(
     for address in options.bootnodes:
         problem = parse_bootnode(address)["error"]
         if problem:
-            raise BadInput(f"bootnode {address!r}: {problem}")
+            raise BadInput(f"bootnode {quote(address)}: {problem}")
     document: dict[str, Any] = {
         "name": options.name,
         "id": options.id,

@@ -22,16 +22,48 @@ CODE_KEY = "0x3a636f6465"  # ":code"
 EMBEDDED_SPECS = "fennel_gov.chainspecs"
 
 
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "an integer", float: "a number"}.get(type(value), "null")
+
+
+def check_fields(document: dict[str, Any], source: str) -> None:
+    """The JSON type of every field fennel-gov reads from a spec, checked up front and named."""
+
+    def expect(path: str, value: Any, kinds: tuple[type, ...], what: str) -> None:
+        if value is not None and (not isinstance(value, kinds) or isinstance(value, bool) and bool not in kinds):
+            raise BadInput(f"{source}: {path} is {_kind(value)}; expected {what}")
+
+    for field in ("name", "id", "chainType", "protocolId"):
+        expect(field, document.get(field), (str,), "a string")
+    expect("bootNodes", document.get("bootNodes"), (list,), "a list of multiaddr strings")
+    for index, address in enumerate(document.get("bootNodes") or []):
+        expect(f"bootNodes[{index}]", address, (str,), "a multiaddr string")
+    properties = document.get("properties")
+    expect("properties", properties, (dict,), "an object")
+    properties = properties or {}
+    for field, top in (("tokenDecimals", 255), ("ss58Format", 16383)):
+        value = properties.get(field)
+        expect(f"properties.{field}", value, (int,), f"an integer from 0 to {top}")
+        if isinstance(value, int) and not 0 <= value <= top:
+            raise BadInput(f"{source}: properties.{field} is {value}; expected an integer from 0 to {top}")
+    expect("properties.tokenSymbol", properties.get("tokenSymbol"), (str,), "a string")
+    raw = document["genesis"].get("raw")
+    if isinstance(raw, dict):
+        expect("genesis.raw.top", raw.get("top"), (dict,), "an object of hex keys and values")
+        expect("genesis.raw.childrenDefault", raw.get("childrenDefault"), (dict,), "an object")
+
+
 class ChainSpec:
     def __init__(self, document: dict[str, Any], source: str = "the chain spec") -> None:
         if not isinstance(document, dict) or not isinstance(document.get("genesis"), dict):
             raise BadInput(f"{source} has no 'genesis' object; is it a chain spec?")
+        check_fields(document, source)
         self.document = document
         self.source = source
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ChainSpec":
-        return cls(read_json(path), str(path))
+        return cls(read_json(path, "chain spec"), str(path))
 
     @property
     def genesis(self) -> dict[str, Any]:
@@ -71,7 +103,16 @@ class ChainSpec:
         return {key: _hex(value, f"{self.source}: storage value {key[:20]}…") for key, value in raw["top"].items()}
 
     def raw_top_bytes(self) -> dict[bytes, bytes]:
-        return {_hex(k, f"{self.source}: storage key"): v for k, v in self.raw_top().items()}
+        top = {_hex(k, f"{self.source}: storage key"): v for k, v in self.raw_top().items()}
+        if len(top) != len(self.genesis["raw"]["top"]):
+            # "0x3a636f6465" and "0x3A636F6465" are one key: which value would the node take?
+            seen: set[bytes] = set()
+            for key in self.genesis["raw"]["top"]:
+                decoded = _hex(key, "key")
+                if decoded in seen:
+                    raise BadInput(f"{self.source} has storage key 0x{decoded.hex()[:40]} twice in genesis.raw.top (spelled differently); keep one")
+                seen.add(decoded)
+        return top
 
     @property
     def properties(self) -> dict[str, Any]:

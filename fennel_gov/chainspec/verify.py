@@ -16,7 +16,7 @@ from fennel_gov.chainspec.genesis import to_raw
 from fennel_gov.chainspec.inspect import parse_bootnode
 from fennel_gov.chainspec.spec import ChainSpec
 from fennel_gov.chainspec.state import read_state
-from fennel_gov.errors import BadInput
+from fennel_gov.errors import BadInput, quote
 from fennel_gov.keys import pair_from_suri, ss58
 from fennel_gov.keys.schemes import Scheme, is_valid_public
 from fennel_gov.keys.node_key import node_key_from_secret
@@ -51,7 +51,7 @@ def _test_peer_ids() -> dict[str, str]:
 
 def verify_spec(spec: ChainSpec, profile: str, *, expect_code_hash: str | None = None) -> dict[str, Any]:
     if profile not in PROFILES:
-        raise BadInput(f"--profile must be production or development, not {profile!r}")
+        raise BadInput(f"--profile must be production or development, not {quote(profile)}")
     production = profile == "production"
     findings: list[Finding] = []
 
@@ -80,7 +80,7 @@ def verify_spec(spec: ChainSpec, profile: str, *, expect_code_hash: str | None =
     # chain type and properties
     chain_type = spec.document.get("chainType")
     if production and chain_type != "Live":
-        add("error", "chain-type", f"chainType is {chain_type!r}; a production network is 'Live'")
+        add("error", "chain-type", f"chainType is {quote(chain_type)}; a production network is 'Live'")
     declared = spec.properties.get("ss58Format")
     if runtime_prefix is not None and declared is not None and declared != runtime_prefix:
         add("error", "ss58-format", f"properties.ss58Format is {declared} but the runtime's SS58Prefix is {runtime_prefix}")

@@ -44,7 +44,11 @@ class _Passphrases:
         self._cache: dict[str, SecretStr] = {}
         self._confirm = confirm
         if from_stdin:
-            lines = sys.stdin.read().splitlines()
+            limit = 1024 * 1024  # a passphrase per custodian, at most 137 of them
+            text = sys.stdin.read(limit + 1)
+            if len(text) > limit:
+                raise BadInput(f"standard input holds more than {limit:,} characters; give one passphrase line per custodian")
+            lines = text.splitlines()
             if len(lines) < len(order):
                 raise SecretUnavailable(
                     f"standard input has {len(lines)} passphrase line(s); {len(order)} custodians need one each ({', '.join(order)})"
@@ -172,9 +176,12 @@ def export_keystore(
     as_json: Json = False,
 ) -> None:
     """Write a validator's session keys into a node keystore directory, ready to copy onto the validator."""
+    from fennel_gov._files import check_output_target
     from fennel_gov.ceremony.verify import export_keystore as export
 
     _airgap(allow_network)
+    if node_key_file is not None:
+        check_output_target(node_key_file)  # before any key is opened or written
     passphrase = _Passphrases([validator], passphrases_stdin, confirm=False)(validator)
     written = export(directory, validator, keystore, passphrase, node_key_file)
     emit_json({"written": written}) if as_json else emit_lines([f"wrote {p}" for p in written])
@@ -193,6 +200,10 @@ def recover_sudo(
     from fennel_gov.ceremony.verify import recover_sudo as recover
 
     _airgap(allow_network)
+    if out:
+        from fennel_gov._files import check_output_target
+
+        check_output_target(out)
     names = list(dict.fromkeys(shares))
     passphrases = _Passphrases(names + (["new-password"] if out and passphrases_stdin else []), passphrases_stdin, confirm=False)
     pair, address = recover(directory, names, passphrases)

@@ -88,9 +88,12 @@ def raw(
     """Convert a plain spec to raw, byte-identical to the node's build-spec --raw; print the genesis hash."""
     import sys
 
+    from fennel_gov._files import check_output_target
     from fennel_gov.chainspec.genesis import to_raw
     from fennel_gov.chainspec.spec import dumps_raw, save
 
+    if output is not None:
+        check_output_target(output)  # before the work: a device or link as target is refused at once
     document, genesis = to_raw(_load(spec), legacy_null_removes=legacy_null_removes)
     summary = {
         "genesis_hash": "0x" + genesis.genesis_hash.hex(),
@@ -117,10 +120,9 @@ def _runtime_code(runtime: Path | None, spec: Path | None) -> bytes:
     if runtime is not None and spec is not None:
         raise BadInput("give the runtime as --runtime WASM or --from SPEC, not both")
     if runtime is not None:
-        try:
-            return runtime.read_bytes()
-        except OSError as exc:
-            raise BadInput(f"cannot read {runtime}: {exc.strerror}") from None
+        from fennel_gov._files import read_bytes
+
+        return read_bytes(runtime, "runtime")
     return _load(spec).code
 
 
@@ -136,7 +138,7 @@ def presets(
     as_json: Json = False,
 ) -> None:
     """List the runtime's genesis presets, or show one."""
-    from fennel_gov.errors import BadInput
+    from fennel_gov.errors import BadInput, quote
     from fennel_gov.runtime import Runtime, get_preset, preset_names
 
     loaded = Runtime.from_code(_runtime_code(runtime, from_spec))
@@ -148,20 +150,20 @@ def presets(
             emit_lines(names)
         return
     if show not in names:
-        raise BadInput(f"the runtime has no preset {show!r}; it has {', '.join(names) or 'none'}")
+        raise BadInput(f"the runtime has no preset {quote(show)}; it has {', '.join(names) or 'none'}")
     emit_json(get_preset(loaded, show))
 
 
 def _parse_properties(values: list[str]) -> dict:
     import json
 
-    from fennel_gov.errors import BadInput
+    from fennel_gov.errors import BadInput, quote
 
     properties: dict = {"ss58Format": 42, "tokenDecimals": 12, "tokenSymbol": "FNL"}
     for item in values:
         key, sep, raw_value = item.partition("=")
         if not sep or not key:
-            raise BadInput(f"--property takes KEY=VALUE, got {item!r}")
+            raise BadInput(f"--property takes KEY=VALUE, got {quote(item)}")
         try:
             properties[key] = json.loads(raw_value)
         except ValueError:
@@ -190,9 +192,10 @@ def build(
     from fennel_gov.chainspec.build import SpecOptions, build_plain_spec
     from fennel_gov.chainspec.spec import save
 
-    from fennel_gov._files import read_json
+    from fennel_gov._files import check_output_target, read_json
 
-    patch_document = read_json(patch) if patch is not None else None
+    check_output_target(output)
+    patch_document = read_json(patch, "JSON patch") if patch is not None else None
     options = SpecOptions(
         name=name, id=chain_id, chain_type=chain_type, protocol_id=protocol_id,
         bootnodes=list(bootnode), properties=_parse_properties(prop),

@@ -30,6 +30,11 @@ from fennel_gov.cli._options import (
 )
 from fennel_gov.cli._render import emit_json, emit_lines, note, table
 
+AllowInsecureKeyring = Annotated[
+    bool,
+    typer.Option("--allow-insecure-keyring", help="Store the secret even in a plain-text or null keyring backend (rehearsals only)."),
+]
+
 app = typer.Typer(help="Generate, inspect and store keys, offline.", no_args_is_help=True, rich_markup_mode=None)
 session_app = typer.Typer(help="Validator session keys (aura sr25519 + grandpa ed25519).", no_args_is_help=True, rich_markup_mode=None)
 keyring_app = typer.Typer(help="Named secret URIs in the OS keyring.", no_args_is_help=True, rich_markup_mode=None)
@@ -72,6 +77,17 @@ def _new_password(password_stdin: bool):
     )
 
 
+def _check_new_output(path: Path) -> None:
+    """Refuse a key-file target before any secret is made or asked for: it must not exist yet
+    (key files are never overwritten) and nothing but a regular file may be in the way."""
+    from fennel_gov._files import check_output_target
+    from fennel_gov.errors import RefusedOverwrite
+
+    check_output_target(path)
+    if path.exists():
+        raise RefusedOverwrite(f"{path} already exists; move it away or choose another path")
+
+
 def _write_encrypted(path: Path, pair, password, *, name: str, prefix: int) -> None:
     import json
 
@@ -93,6 +109,7 @@ def generate(
     keyring: Annotated[Optional[str], typer.Option("--keyring", help="Store the secret URI in this OS-keyring entry.")] = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Account name inside --out.")] = None,
     password_stdin: PasswordStdin = False,
+    allow_insecure_keyring: AllowInsecureKeyring = False,
     show_secret: ShowSecret = False,
     as_json: Json = False,
 ) -> None:
@@ -109,10 +126,15 @@ def generate(
 
     if not (out or keyring or show_secret):
         raise BadInput("say where the secret goes: --out FILE (encrypted), --keyring NAME, or --show-secret")
+    if out:
+        _check_new_output(out)
+    if keyring:  # refused keyrings are found before a secret exists or a file is written
+        try:
+            keyring_store.check_can_store(keyring, allow_insecure=allow_insecure_keyring)
+        except BadInput as exc:
+            raise type(exc)(f"{exc}; nothing was generated or written") from None
     if words not in WORD_COUNTS:
         raise BadInput(f"--words must be one of 12, 15, 18, 21, 24, not {words}")
-    if keyring:
-        keyring_store.check_can_store(keyring)  # refuse before --out is written
     scheme_value = Scheme.parse(scheme or "sr25519")
     prefix = _prefix(network)
     phrase = SecretStr(generate_mnemonic(words, os.urandom(words * 4 // 3)))
@@ -121,7 +143,12 @@ def generate(
     if out:
         _write_encrypted(out, pair, password, name=name or out.stem, prefix=prefix)
     if keyring:
-        keyring_store.store(keyring, phrase)
+        try:
+            keyring_store.store(keyring, phrase, allow_insecure=allow_insecure_keyring)
+        except BaseException:
+            if out:  # a key only half-kept is worse than none: the file goes too
+                out.unlink(missing_ok=True)
+            raise
     info = describe_pair(pair, prefix, suri=phrase, show_secret=show_secret)
     _render_key(info, "Secret phrase generated; account:", as_json)
     if out:
@@ -157,7 +184,7 @@ def inspect(
 
     scheme_value = Scheme.parse(scheme) if scheme else None
     if public is not None:
-        if public.startswith("/") or " " in public.strip():
+        if public.startswith("/") or "//" in public or len(public.split()) > 1:
             raise BadInput(
                 "secret URIs are never taken as arguments (they would show in ps and shell history); "
                 "omit the argument and type it at the prompt or pipe it on standard input"
@@ -181,7 +208,12 @@ def inspect(
 def _read_message(hex_message: bool) -> bytes:
     from fennel_gov._codec import from_hex
 
-    data = sys.stdin.buffer.read()
+    limit = 64 * 1024 * 1024  # a message to sign; /dev/zero on standard input must not grow forever
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        from fennel_gov.errors import BadInput
+
+        raise BadInput(f"the message on standard input is longer than {limit:,} bytes; sign its hash instead")
     if hex_message:
         return from_hex(data.decode("ascii", "replace").strip(), what="the message")
     return data
@@ -272,6 +304,8 @@ def generate_node_key(
 
     if not (file or show_secret):
         raise BadInput("say where the node key goes: --file PATH, or --show-secret to print it")
+    if file:
+        _check_new_output(file)
     key = node_key_from_secret(os.urandom(32))
     if file:
         write_atomic(file, key.secret_bytes() if binary else key.secret_hex(), secret=True)
@@ -297,10 +331,9 @@ def inspect_node_key(
     from fennel_gov.errors import InvalidKeyFile
     from fennel_gov.keys.node_key import parse_node_key_file
 
-    try:
-        content = file.read_bytes()
-    except OSError as exc:
-        raise InvalidKeyFile(f"cannot read {file}: {exc.strerror}") from None
+    from fennel_gov._files import read_bytes
+
+    content = read_bytes(file, "node key", error=InvalidKeyFile)
     key = parse_node_key_file(content, source=str(file))
     if as_json:
         emit_json({"peerId": key.peer_id, "publicKey": "0x" + key.public.hex()})
@@ -348,6 +381,7 @@ def export_json(
 
     if password_stdin and not (suri_file or keyring):
         raise BadInput("standard input can carry the secret or the password, not both; use --suri-file or --keyring")
+    _check_new_output(out)
     material = read_secret(secret_source(suri_file, keyring, None, False))
     pair = material.key_pair(Scheme.parse(scheme) if scheme else None)
     prefix = _prefix(network)
@@ -466,6 +500,7 @@ def keyring_add(
     suri_file: SuriFile = None,
     keystore_json: KeystoreJson = None,
     password_stdin: PasswordStdin = False,
+    allow_insecure_keyring: AllowInsecureKeyring = False,
     as_json: Json = False,
 ) -> None:
     """Store a secret URI (typed at a hidden prompt, piped in, or from a seed-keeping JSON file) in the OS keyring."""
@@ -473,10 +508,11 @@ def keyring_add(
     from fennel_gov.cli._subkey import describe_pair
     from fennel_gov.keys.schemes import Scheme
 
+    keyring_store.check_can_store(name, allow_insecure=allow_insecure_keyring)
     material = read_secret(secret_source(suri_file, None, keystore_json, password_stdin))
     suri = material.require_suri("a keyring entry")
     pair = material.key_pair(Scheme.parse(scheme) if scheme else None)  # validates before storing
-    keyring_store.store(name, suri)
+    keyring_store.store(name, suri, allow_insecure=allow_insecure_keyring)
     _render_key(describe_pair(pair, _prefix(network)), f"Stored {name!r}; account:", as_json)
 
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
-from fennel_gov.errors import InvalidKeyFile, WrongPassword
+from fennel_gov.errors import InvalidKeyFile, WrongPassword, quote
 from fennel_gov.keys import ss58
 from fennel_gov.keys.schemes import KeyPair, Scheme
 from fennel_gov.keys.secret import SecretStr
@@ -31,8 +30,9 @@ from fennel_gov.keys.secret import SecretStr
 PKCS8_HEADER = bytes([48, 83, 2, 1, 1, 48, 5, 6, 3, 43, 101, 112, 4, 34, 4, 32])
 PKCS8_DIVIDER = bytes([161, 35, 3, 33, 0])
 SCRYPT_N, SCRYPT_P, SCRYPT_R = 1 << 15, 1, 8
-# Refuse parameters that would make a crafted file eat the machine (N up to 2^20, ~1 GiB).
-_MAX_SCRYPT_N, _MAX_SCRYPT_R, _MAX_SCRYPT_P = 1 << 20, 16, 4
+# Refuse parameters that would make a crafted file eat the machine: scrypt needs 128·N·r bytes
+# (N=2^20, r=8 is 1 GiB). polkadot-js writes N=2^15, r=8, p=1 (32 MiB); allow up to 8 times that.
+_MAX_SCRYPT_MEMORY, _MAX_SCRYPT_P = 256 * 1024 * 1024, 4
 _NONCE, _SALT = 24, 32
 
 
@@ -106,17 +106,27 @@ def _secret_for_pkcs8(pair: KeyPair) -> bytes:
 def decrypt_account(document: dict[str, Any] | str | bytes, password: SecretStr) -> EncryptedAccount:
     """Open a polkadot-js JSON file and check that its keys match its address."""
     if isinstance(document, (str, bytes)):
+        from fennel_gov._files import parse_json
+        from fennel_gov.errors import BadInput
+
         try:
-            document = json.loads(document)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidKeyFile("the key file is not JSON; expected a polkadot-js account export") from None
+            document = parse_json(document, "the key file")
+        except BadInput as exc:
+            raise InvalidKeyFile(f"{exc}; expected a polkadot-js account export") from None
     if not isinstance(document, dict) or not isinstance(document.get("encoded"), str):
         raise InvalidKeyFile("the key file has no 'encoded' field; expected a polkadot-js account export")
-    encoding = document.get("encoding") or {}
-    content = encoding.get("content") or []
-    types = encoding.get("type") or []
-    types = [types] if isinstance(types, str) else list(types)
-    version = str(encoding.get("version", ""))
+    encoding = _field(document, "encoding", dict, {})
+    content = _field(encoding, "content", list, [], "encoding.content")
+    if not all(isinstance(c, str) for c in content):
+        raise InvalidKeyFile("the key file's 'encoding.content' holds a non-string; expected e.g. [\"pkcs8\", \"sr25519\"]")
+    types = encoding.get("type")
+    types = [types] if isinstance(types, str) else _field(encoding, "type", list, [], "encoding.type")
+    if not all(isinstance(t, str) for t in types):
+        raise InvalidKeyFile("the key file's 'encoding.type' holds a non-string; expected [\"scrypt\", \"xsalsa20-poly1305\"]")
+    raw_version = encoding.get("version", "")
+    if isinstance(raw_version, bool) or not isinstance(raw_version, (str, int)):
+        raise InvalidKeyFile(f"the key file's 'encoding.version' is {_json_kind(raw_version)}; expected \"3\"")
+    version = str(raw_version)
     scheme_name = next((c for c in content if c in ("sr25519", "ed25519", "ecdsa", "ethereum")), None)
     if "pkcs8" not in content or scheme_name is None:
         raise InvalidKeyFile("the key file's content is not pkcs8 with a known key type")
@@ -131,7 +141,10 @@ def decrypt_account(document: dict[str, Any] | str | bytes, password: SecretStr)
         raw = base64.b64decode(document["encoded"], validate=True)
     except ValueError:
         if document["encoded"].startswith("0x"):
-            raw = bytes.fromhex(document["encoded"][2:])
+            try:
+                raw = bytes.fromhex(document["encoded"][2:])
+            except ValueError:
+                raise InvalidKeyFile("the key file's 'encoded' field is neither base64 nor hex") from None
         else:
             raise InvalidKeyFile("the key file's 'encoded' field is not base64") from None
     if version == "3" and "scrypt" in types:
@@ -139,15 +152,18 @@ def decrypt_account(document: dict[str, Any] | str | bytes, password: SecretStr)
             raise InvalidKeyFile("the key file's 'encoded' field is truncated")
         salt = raw[:_SALT]
         n, p, r = (int.from_bytes(raw[_SALT + 4 * i : _SALT + 4 * i + 4], "little") for i in range(3))
-        if n > _MAX_SCRYPT_N or r > _MAX_SCRYPT_R or p > _MAX_SCRYPT_P or n < 2 or n & (n - 1):
-            raise InvalidKeyFile(f"the key file asks for unsafe scrypt parameters (N={n}, r={r}, p={p})")
+        if n < 2 or n & (n - 1) or not 1 <= r or not 1 <= p <= _MAX_SCRYPT_P or 128 * n * r > _MAX_SCRYPT_MEMORY:
+            raise InvalidKeyFile(
+                f"the key file asks for unsafe scrypt parameters N={n}, r={r}, p={p} ({128 * n * r / 2**20:,.0f} MiB); fennel-gov opens at most "
+                f"{_MAX_SCRYPT_MEMORY // 2**20} MiB with p ≤ {_MAX_SCRYPT_P} (polkadot-js writes N=32768, r=8, p=1); re-export the key"
+            )
         key = _scrypt_key(password, salt, n, p, r)
         rest = raw[_SALT + 12 :]
     elif version in ("2", "1", "0", ""):
         key = password.reveal().encode()[:32].ljust(32, b"\0")
         rest = raw
     else:
-        raise InvalidKeyFile(f"key file version {version!r} is not supported (use version 3)")
+        raise InvalidKeyFile(f"key file version {quote(version)} is not supported (use version 3)")
     from nacl.exceptions import CryptoError
     from nacl.secret import SecretBox
 
@@ -157,7 +173,9 @@ def decrypt_account(document: dict[str, Any] | str | bytes, password: SecretStr)
         raise WrongPassword("the password does not open this key file; try again") from None
     pair = _pair_from_pkcs8(body, scheme)
     address = document.get("address")
-    if isinstance(address, str) and address:
+    if address is not None and not isinstance(address, str):
+        raise InvalidKeyFile(f"the key file's 'address' is {_json_kind(address)}; expected an SS58 address string")
+    if address:
         decoded = ss58.decode(address)
         if decoded.payload != pair.account_id:
             raise InvalidKeyFile("the key file's address does not match the key inside it; the file is damaged")
@@ -165,6 +183,26 @@ def decrypt_account(document: dict[str, Any] | str | bytes, password: SecretStr)
         address = ss58.encode(pair.account_id, 42)
     meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
     return EncryptedAccount(pair=pair, address=address, meta=meta)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in ((dict, "an object"), (list, "a list"), (str, "a string"), (int, "an integer"), (float, "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null"
+
+
+def _field(document: dict[str, Any], name: str, kind: type, default: Any, label: str | None = None) -> Any:
+    """``document[name]`` if it has the JSON type ``kind`` (missing or null: ``default``); else one line naming it."""
+    value = document.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        expected = "an object" if kind is dict else "a list"
+        raise InvalidKeyFile(f"the key file's {label or name!r} field is {_json_kind(value)}; expected {expected}")
+    return value
 
 
 def _pair_from_pkcs8(body: bytes, scheme: Scheme) -> KeyPair:

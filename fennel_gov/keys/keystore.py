@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from fennel_gov._files import write_atomic
-from fennel_gov.errors import BadInput, RefusedOverwrite
+from fennel_gov.errors import BadInput, RefusedOverwrite, quote
 from fennel_gov.keys.schemes import KeyPair, Scheme, pair_from_suri
 from fennel_gov.keys.secret import SecretStr
 
@@ -35,7 +35,7 @@ _ALIASES = {"grandpa": "gran"}
 def key_type_id(name: str) -> str:
     key_type = _ALIASES.get(name, name)
     if len(key_type.encode()) != 4:
-        raise BadInput(f"a key type is 4 characters (aura, gran, …), got {name!r}")
+        raise BadInput(f"a key type is 4 characters (aura, gran, …), got {quote(name)}")
     return key_type
 
 
@@ -43,11 +43,11 @@ def scheme_for_key_type(key_type: str, scheme: Scheme | None) -> Scheme:
     expected = KEY_TYPE_SCHEMES.get(key_type)
     if scheme is None:
         if expected is None:
-            raise BadInput(f"key type {key_type!r} is not one fennel-gov knows; give --scheme")
+            raise BadInput(f"key type {quote(key_type)} is not one fennel-gov knows; give --scheme")
         return expected
     if expected is not None and scheme is not expected:
         raise BadInput(
-            f"key type {key_type!r} takes {expected.value} keys, not {scheme.value}; "
+            f"key type {quote(key_type)} takes {expected.value} keys, not {scheme.value}; "
             f"drop --scheme or fix the key type"
         )
     return scheme
@@ -74,7 +74,9 @@ def insert_key(
     path = directory / keystore_file_name(key_type, pair.public)
     content = json.dumps(suri.reveal())
     if path.exists():
-        if path.read_text() == content:
+        from fennel_gov._files import read_bytes
+
+        if read_bytes(path, "key file") == content.encode():
             return path, pair
         raise RefusedOverwrite(f"{path} already exists with other content; remove it first")
     write_atomic(path, content, secret=True)

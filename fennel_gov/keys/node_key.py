@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fennel_gov.errors import BadInput, InvalidKeyFile
+from fennel_gov.errors import BadInput, InvalidKeyFile, quote
 from fennel_gov.keys.ss58 import b58decode, b58encode
 
 _PROTOBUF_ED25519 = bytes([0x08, 0x01, 0x12, 0x20])
@@ -85,19 +85,21 @@ def public_from_peer_id(peer_id: str) -> bytes | None:
 
     Raises BadInput for text that is not a peer id at all.
     """
+    if len(peer_id) > 128:
+        raise BadInput(f"{quote(peer_id)} is too long to be a peer id")
     try:
         data = b58decode(peer_id)
     except ValueError:
-        raise BadInput(f"{peer_id!r} is not a base58 peer id") from None
+        raise BadInput(f"{quote(peer_id)} is not a base58 peer id") from None
     if len(data) < 2:
-        raise BadInput(f"{peer_id!r} is too short to be a peer id")
+        raise BadInput(f"{quote(peer_id)} is too short to be a peer id")
     code, length, body = data[0], data[1], data[2:]
     if len(body) != length:
-        raise BadInput(f"{peer_id!r} is not a valid multihash (length mismatch)")
+        raise BadInput(f"{quote(peer_id)} is not a valid multihash (length mismatch)")
     if code == _SHA256 and length == 32:
         return None
     if code != _IDENTITY:
-        raise BadInput(f"{peer_id!r} uses multihash code {code:#x}; peer ids use identity or sha2-256")
+        raise BadInput(f"{quote(peer_id)} uses multihash code {code:#x}; peer ids use identity or sha2-256")
     if body[:4] != _PROTOBUF_ED25519 or len(body) != 36:
         return None
     return body[4:]

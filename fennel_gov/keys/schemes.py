@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from fennel_gov._codec import blake2_256, encode_bytes
-from fennel_gov.errors import BadInput, InvalidSecret
+from fennel_gov.errors import BadInput, InvalidSecret, quote
 from fennel_gov.keys.mnemonic import mini_secret, mnemonic_entropy
 from fennel_gov.keys.secret import SecretStr
 from fennel_gov.keys.suri import Junction, SecretUri, parse_suri
@@ -33,7 +33,7 @@ class Scheme(str, Enum):
         try:
             return cls(str(value.value if isinstance(value, Scheme) else value).lower())
         except ValueError:
-            raise BadInput(f"unknown scheme {value!r}; use sr25519, ed25519 or ecdsa") from None
+            raise BadInput(f"unknown scheme {quote(value)}; use sr25519, ed25519 or ecdsa") from None
 
     @property
     def public_length(self) -> int:

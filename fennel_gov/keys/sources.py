@@ -58,8 +58,13 @@ class SecretMaterial:
         return self.suri
 
 
+MAX_LINE = 64 * 1024  # a secret URI or password; /dev/zero on standard input must not grow forever
+
+
 def _read_stdin_line(stdin: TextIO, what: str) -> str:
-    value = stdin.readline()
+    value = stdin.readline(MAX_LINE + 1)
+    if len(value) > MAX_LINE:
+        raise BadInput(f"the {what} line on standard input is longer than {MAX_LINE:,} characters; it is not a {what}")
     if not value:
         raise SecretUnavailable(f"standard input is empty; pipe the {what} in or run on a terminal to be asked")
     return value.rstrip("\r\n")
@@ -98,10 +103,9 @@ def read_secret(
     if len(chosen) > 1:
         raise BadInput("give one secret source: --suri-file, --keyring or --keystore-json")
     if source.suri_file:
-        try:
-            text = Path(source.suri_file).read_text()
-        except OSError as exc:
-            raise SecretUnavailable(f"cannot read {source.suri_file}: {exc.strerror}") from None
+        from fennel_gov._files import read_text
+
+        text = read_text(source.suri_file, "secret URI file", error=SecretUnavailable)
         return SecretMaterial(suri=SecretStr(text.strip()), origin=str(source.suri_file))
     if source.keyring_name:
         from fennel_gov.keys import keyring_store
@@ -110,10 +114,9 @@ def read_secret(
     if source.keystore_json:
         from fennel_gov.keys.encrypted_json import decrypt_account
 
-        try:
-            document = Path(source.keystore_json).read_bytes()
-        except OSError as exc:
-            raise InvalidKeyFile(f"cannot read {source.keystore_json}: {exc.strerror}") from None
+        from fennel_gov._files import read_bytes
+
+        document = read_bytes(source.keystore_json, "key file", error=InvalidKeyFile)
         password = read_password(stdin=stdin, from_stdin=source.password_stdin, prompt=prompt, is_tty=is_tty)
         account = decrypt_account(document, password)
         # A file that keeps the seed can also act as a secret URI ("0x<seed>"), e.g. for a node keystore.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from fennel_gov.errors import InvalidAddress
+from fennel_gov.errors import InvalidAddress, quote
 
 _ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
@@ -66,7 +66,7 @@ def network_prefix(network: str | int) -> int:
     except KeyError:
         known = ", ".join(sorted(NETWORKS))
         raise InvalidAddress(
-            f"unknown network {network!r}; use one of {known} or a prefix number"
+            f"unknown network {quote(network)}; use one of {known} or a prefix number"
         ) from None
 
 
@@ -108,12 +108,15 @@ class Address:
 def decode(address: str, *, expect_prefix: int | None = None) -> Address:
     """Decode and verify an SS58 address; every way it can be bad ends in InvalidAddress."""
     text = address.strip()
+    shown = quote(text)  # never the whole input: it may be long, or a secret pasted by mistake
+    if len(text) > 64:  # the longest SS58 address (2-byte prefix, 33-byte key) is 50 characters
+        raise InvalidAddress(f"{shown} is too long to be an SS58 address")
     try:
         data = b58decode(text)
     except ValueError as exc:
-        raise InvalidAddress(f"{text!r} is not an SS58 address: {exc}") from None
+        raise InvalidAddress(f"{shown} is not an SS58 address: {exc}") from None
     if len(data) < 2:
-        raise InvalidAddress(f"{text!r} is too short to be an SS58 address")
+        raise InvalidAddress(f"{shown} is too short to be an SS58 address")
     if data[0] < 64:
         prefix, prefix_len = data[0], 1
     elif data[0] < 128:
@@ -121,23 +124,23 @@ def decode(address: str, *, expect_prefix: int | None = None) -> Address:
         upper = data[1] & 0b0011_1111
         prefix, prefix_len = lower | (upper << 8), 2
     else:
-        raise InvalidAddress(f"{text!r} is not an SS58 address: invalid prefix byte")
+        raise InvalidAddress(f"{shown} is not an SS58 address: invalid prefix byte")
     if prefix in _RESERVED:
-        raise InvalidAddress(f"{text!r} uses reserved SS58 prefix {prefix}")
+        raise InvalidAddress(f"{shown} uses reserved SS58 prefix {prefix}")
     body_len = len(data) - prefix_len
     payload_len = next(
         (n for n, c in _CHECKSUM_LENGTHS.items() if n + c == body_len),
         None,
     )
     if payload_len is None:
-        raise InvalidAddress(f"{text!r} has the wrong length for an SS58 address")
+        raise InvalidAddress(f"{shown} has the wrong length for an SS58 address")
     checksum_len = _CHECKSUM_LENGTHS[payload_len]
     body, checksum = data[:-checksum_len], data[-checksum_len:]
     if _checksum(body, checksum_len) != checksum:
-        raise InvalidAddress(f"{text!r} has a wrong SS58 checksum; check it for a typo")
+        raise InvalidAddress(f"{shown} has a wrong SS58 checksum; check it for a typo")
     if expect_prefix is not None and prefix != expect_prefix:
         raise InvalidAddress(
-            f"{text!r} is an address for network prefix {prefix}, expected {expect_prefix}"
+            f"{shown} is an address for network prefix {prefix}, expected {expect_prefix}"
             f" ({network_name(expect_prefix)}); re-encode it for this network"
         )
     return Address(payload=body[prefix_len:], prefix=prefix)

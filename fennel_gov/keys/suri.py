@@ -1,8 +1,8 @@
 """Secret URIs exactly as Substrate reads them (sp-core ``SecretUri`` and ``DeriveJunction``).
 
 ``PHRASE[/soft|//hard...][///password]`` where PHRASE is a BIP39 mnemonic, a ``0x`` 32-byte seed,
-or empty (the Substrate development phrase). A junction that parses as a u64 is encoded as its
-8 little-endian bytes, any other text as SCALE bytes (compact length + UTF-8); an encoding longer
+or empty (the Substrate development phrase). A junction that Rust's ``str::parse::<u64>`` accepts
+(a leading ``+`` too; an overflowing number is text) is encoded as its 8 little-endian bytes, any other text as SCALE bytes (compact length + UTF-8); an encoding longer
 than 32 bytes is replaced by its blake2-256 hash, a shorter one is zero-padded to 32 bytes.
 """
 
@@ -40,10 +40,27 @@ class Junction:
         return ("//" if self.hard else "/") + self.chain_code.hex()
 
 
+def parse_u64(text: str) -> int | None:
+    """``text`` as Rust's ``str::parse::<u64>`` reads it, or None where Rust returns an error:
+    ASCII digits with at most one leading ``+`` (no ``-``, no spaces), leading zeros allowed,
+    values past 2^64-1 an overflow error."""
+    digits = text[1:] if text.startswith("+") else text
+    if not digits or not digits.isascii() or not digits.isdigit():
+        return None
+    significant = digits.lstrip("0")
+    if len(significant) > 20:  # past u64 whatever the digits; also keeps int() off huge strings
+        return None
+    value = int(digits[-21:]) if significant else 0
+    return value if value <= _U64_MAX else None
+
+
 def chain_code_for(code: str) -> bytes:
-    """The chain code for a junction's text, as ``DeriveJunction::from`` computes it."""
-    if code.isascii() and code.isdigit() and int(code) <= _U64_MAX:
-        encoded = int(code).to_bytes(8, "little")
+    """The chain code for a junction's text, as sp-core's ``DeriveJunction::from`` computes it:
+    a u64 (``str::parse::<u64>`` succeeds) as its 8 little-endian bytes, anything else (an
+    overflowing number included) as SCALE-encoded text."""
+    number = parse_u64(code)
+    if number is not None:
+        encoded = number.to_bytes(8, "little")
     else:
         encoded = encode_bytes(code.encode())
     if len(encoded) > 32:

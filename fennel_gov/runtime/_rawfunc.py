@@ -16,6 +16,9 @@ import wasmtime
 from wasmtime import _ffi as ffi
 
 _REGISTRY: dict[int, tuple[Callable[..., Any], tuple[bool, ...], int]] = {}
+# BaseExceptions (KeyboardInterrupt, the CLI's signal exceptions) raised inside a host function:
+# they cannot cross the C frames, so they end the call as a trap and are raised again after it.
+PENDING: list[BaseException] = []
 _NEXT_ID = [1]
 _NONE, _I32, _I64 = 0, 1, 2
 
@@ -37,6 +40,8 @@ def _trampoline(env, caller, slots, count):  # pragma: no cover - exercised thro
             slots[0].i64 = _signed(value, 64)
         return 0
     except BaseException as exc:  # noqa: BLE001 - every failure must become a trap, never unwind into C
+        if not isinstance(exc, Exception):  # a signal (SIGINT/SIGTERM) or exit: re-raised after the call
+            PENDING.append(exc)
         message = str(exc).encode("utf-8", "replace") or type(exc).__name__.encode()
         trap = ffi.wasmtime_trap_new(ctypes.create_string_buffer(message), len(message))
         return ctypes.cast(trap, ctypes.c_void_p).value

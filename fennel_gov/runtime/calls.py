@@ -101,10 +101,13 @@ def get_preset(runtime: Runtime, name: str | None = None) -> dict[str, Any] | No
     if not output or output[0] == 0:
         return None
     reader = _Reader(output[1:])
+    from fennel_gov._files import parse_json
+    from fennel_gov.errors import BadInput
+
     try:
-        return json.loads(reader.bytes())
-    except ValueError:
-        raise Failure("the runtime returned a preset that is not JSON") from None
+        return parse_json(reader.bytes(), "the runtime's preset")
+    except BadInput as exc:
+        raise Failure(str(exc)) from None
 
 
 def build_state(runtime: Runtime, config: dict[str, Any], storage: Storage | None = None) -> Storage:

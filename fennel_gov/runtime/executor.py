@@ -5,6 +5,13 @@ fresh store, a zeroed memory of the node's fixed size (the runtime's declared pa
 ``HeapAllocStrategy::Static``), the freeing-bump allocator (wasm, sharing that memory) and the
 host functions of ``host.py`` bound to a ``Storage``. Input goes in through the allocator; the
 result comes back as the packed ``(len << 32) | ptr`` the calling convention defines.
+
+Every call is bounded (``RuntimeLimits``), since CI runs this on specs from pull requests: a
+wall-clock deadline through wasmtime's epoch interruption (a ticker thread advances the engine's
+epoch while a call runs; compiled code checks it at function entries and loop headers, which costs
+far less than fuel metering), a cap on the memory a runtime may ask for, and caps on what host
+calls accumulate (storage bytes, log bytes). Exceeding one is a ``RuntimeTrap`` (exit 1) naming it;
+code that is not a runtime at all (wrong imports or exports) is ``BadInput`` (exit 2).
 """
 
 from __future__ import annotations
@@ -12,7 +19,10 @@ from __future__ import annotations
 import atexit
 import ctypes
 import hashlib
+import math
 import os
+import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +38,153 @@ _MASK64 = 0xFFFFFFFFFFFFFFFF
 
 
 class RuntimeTrap(Failure):
-    """The runtime trapped (panicked) or a host function failed during a call."""
+    """The runtime trapped (panicked), ran past a limit, or a host function failed during a call."""
+
+
+DEADLINE_ENV = "FENNEL_GOV_RUNTIME_DEADLINE"
+_TICK_SECONDS = 0.05
+
+
+@dataclass(frozen=True)
+class RuntimeLimits:
+    """Bounds on one runtime call. The defaults are far above any real Fennel call (building a
+    genesis with 100,000 endowed accounts takes ~9 s and ~70 MB of storage) and far below what
+    would take a CI runner down."""
+
+    deadline_seconds: float = 120.0
+    max_memory_pages: int = 8192  # 512 MiB: the runtime's declared pages plus the 2048-page heap
+    max_storage_bytes: int = 256 * 1024 * 1024  # keys + values + a per-entry overhead
+    max_log_bytes: int = 1024 * 1024  # logs past this are dropped (the last error is kept)
+
+    @classmethod
+    def from_env(cls) -> "RuntimeLimits":
+        """The defaults, with the deadline from FENNEL_GOV_RUNTIME_DEADLINE (seconds) when set."""
+        configured = os.environ.get(DEADLINE_ENV)
+        if not configured:
+            return cls()
+        try:
+            seconds = float(configured)
+        except ValueError:
+            seconds = float("nan")
+        if not (0 < seconds <= 86400):
+            raise BadInput(f"{DEADLINE_ENV} is a number of seconds between 0 and 86400")
+        return cls(deadline_seconds=seconds)
+
+
+class _EpochTicker:
+    """Advances the engine's epoch every _TICK_SECONDS while at least one call runs (and sleeps
+    otherwise), so a store's epoch deadline is a wall-clock deadline.
+
+    It also ends a call early when SIGINT or SIGTERM arrives: Python runs signal handlers only
+    between bytecodes, never inside compiled wasm, so while a call runs on the main thread the
+    signal module's wakeup file descriptor tells this thread, which then advances the epoch past
+    every deadline. The handler (``defer_signal``) keeps the exception to raise after the call.
+    """
+
+    def __init__(self) -> None:
+        self._active = 0
+        self._condition = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._wakeup_read, self._wakeup_write = os.pipe()
+        os.set_blocking(self._wakeup_read, False)
+        os.set_blocking(self._wakeup_write, False)
+        self.most_ticks = 1  # the largest deadline, in ticks, of a call running now
+
+    def __enter__(self) -> None:
+        with self._condition:
+            self._active += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="fennel-gov-epoch", daemon=True)
+                self._thread.start()
+            self._condition.notify()
+
+    def __exit__(self, *_exc) -> None:
+        with self._condition:
+            self._active -= 1
+
+    def wakeup_fd(self) -> int:
+        """The write end for ``signal.set_wakeup_fd``; anything left from an earlier call is dropped."""
+        try:
+            while os.read(self._wakeup_read, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        return self._wakeup_write
+
+    def stop_all(self) -> None:
+        """Advance the epoch past every running call's deadline: each traps at its next check."""
+        if _ENGINE is None:
+            return
+        for _ in range(self.most_ticks + 1):
+            _ENGINE.increment_epoch()
+
+    def _run(self) -> None:
+        import select
+
+        while True:
+            with self._condition:
+                while not self._active:
+                    self._condition.wait()
+            readable, _, _ = select.select([self._wakeup_read], [], [], _TICK_SECONDS)
+            if _ENGINE is None:
+                return
+            try:
+                if readable:
+                    signals = os.read(self._wakeup_read, 64)
+                    if any(s in (2, 15) for s in signals):  # SIGINT, SIGTERM
+                        self.stop_all()
+                        continue
+                _ENGINE.increment_epoch()
+            except Exception:  # noqa: BLE001 - the engine is gone (interpreter exit)
+                return
+
+
+_TICKER = _EpochTicker()
+_NESTING = threading.local()  # depth of ext_misc_runtime_version calls (a runtime asking about code)
+_MAIN_THREAD_CALLS = [0]  # runtime calls in progress on the main thread (where signal handlers run)
+
+
+def defer_signal(exception: BaseException) -> bool:
+    """For a signal handler: if a runtime call is running on this (main) thread, keep ``exception``
+    to raise when the call has unwound, stop the call, and return True; else return False.
+
+    Raising inside a host function would be lost in wasmtime's C frames; raising is left to
+    ``Runtime.call`` once wasm has returned.
+    """
+    from fennel_gov.runtime._rawfunc import PENDING
+
+    if not _MAIN_THREAD_CALLS[0] or threading.current_thread() is not threading.main_thread():
+        return False
+    PENDING.append(exception)
+    _TICKER.stop_all()
+    return True
+
+
+class _SignalWakeup:
+    """While the outermost call runs on the main thread, signals also wake the ticker thread."""
+
+    def __enter__(self) -> None:
+        import signal
+
+        self._previous = None
+        if threading.current_thread() is threading.main_thread() and _MAIN_THREAD_CALLS[0] == 0:
+            try:
+                self._previous = signal.set_wakeup_fd(_TICKER.wakeup_fd(), warn_on_full_buffer=False)
+            except ValueError:
+                self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            _MAIN_THREAD_CALLS[0] += 1
+            self._counted = True
+        else:
+            self._counted = False
+
+    def __exit__(self, *_exc) -> None:
+        import signal
+
+        if self._counted:
+            _MAIN_THREAD_CALLS[0] -= 1
+        if self._previous is not None:
+            signal.set_wakeup_fd(self._previous)
 
 
 def _cache_dir() -> Path | None:
@@ -52,6 +208,8 @@ def _engine():
     config.cranelift_nan_canonicalization = True
     # Only the allocator module uses a second memory (its state, shared with the Python host).
     config.wasm_multi_memory = True
+    # Deadlines (see RuntimeLimits); compiled code checks the epoch at function entries and loops.
+    config.epoch_interruption = True
     return wasmtime.Engine(config)
 
 
@@ -80,6 +238,17 @@ def engine():
     return _ENGINE
 
 
+def new_store(limits: RuntimeLimits | None = None):
+    """A store on the shared engine with the epoch deadline of ``limits`` (the epoch only advances
+    while a ``Runtime.call`` runs)."""
+    import wasmtime
+
+    limits = limits if limits is not None else RuntimeLimits.from_env()
+    store = wasmtime.Store(engine())
+    store.set_epoch_deadline(max(1, math.ceil(limits.deadline_seconds / _TICK_SECONDS)))
+    return store
+
+
 def _allocator_module():
     global _ALLOCATOR_MODULE
     if _ALLOCATOR_MODULE is None:
@@ -106,16 +275,17 @@ class CallOutcome:
 class Runtime:
     """A compiled runtime. ``Runtime.from_code`` accepts plain or zstd-compressed wasm."""
 
-    def __init__(self, wasm: bytes, module, code_hash: bytes) -> None:
+    def __init__(self, wasm: bytes, module, code_hash: bytes, limits: RuntimeLimits | None = None) -> None:
         self.wasm = wasm
         self.module = module
         _LIVE_MODULES.add(module)
         self.code_hash = code_hash
+        self.limits = limits if limits is not None else RuntimeLimits.from_env()
         self._memory_pages = self._memory_pages_declared()
         self._functions = self._exported_functions()
 
     @classmethod
-    def from_code(cls, code: bytes, *, use_cache: bool = True) -> "Runtime":
+    def from_code(cls, code: bytes, *, use_cache: bool = True, limits: RuntimeLimits | None = None) -> "Runtime":
         wasm = decompress_code(code)
         import wasmtime
 
@@ -123,11 +293,12 @@ class Runtime:
         cache_file = None
         cache = _cache_dir() if use_cache else None
         if cache is not None:
-            key = hashlib.sha256(wasm + b"|" + _wasmtime_version().encode()).hexdigest()
+            # The engine settings are part of the key: code compiled without epoch checks must not be reused.
+            key = hashlib.sha256(wasm + b"|" + _wasmtime_version().encode() + b"|epoch").hexdigest()
             cache_file = cache / f"{key}.cwasm"
             if cache_file.exists():
                 try:
-                    return cls(wasm, wasmtime.Module.deserialize_file(engine(), str(cache_file)), code_hash)
+                    return cls(wasm, wasmtime.Module.deserialize_file(engine(), str(cache_file)), code_hash, limits)
                 except wasmtime.WasmtimeError:
                     pass  # stale or damaged cache entry: compile again
         try:
@@ -141,25 +312,38 @@ class Runtime:
 
                 cache_file.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(cache_file, module.serialize(), overwrite=True)
-            except OSError:
+            except (OSError, BadInput):
                 pass  # a cache is an optimisation, never a reason to fail
-        return cls(wasm, module, code_hash)
+        return cls(wasm, module, code_hash, limits)
 
     def _memory_pages_declared(self) -> int:
         import wasmtime
 
-        for item in self.module.imports:
-            if isinstance(item.type, wasmtime.MemoryType):
-                return item.type.limits.min
-        raise BadInput("the runtime does not import its memory; it is not a Substrate runtime")
+        memories = [item for item in self.module.imports if isinstance(item.type, wasmtime.MemoryType)]
+        if len(memories) != 1:
+            raise BadInput(f"the runtime imports {len(memories)} memories, not one; it is not a Substrate runtime")
+        limits = memories[0].type.limits
+        pages = limits.min + EXTRA_HEAP_PAGES
+        if pages > self.limits.max_memory_pages:
+            raise RuntimeTrap(
+                f"the runtime asks for {limits.min:,} pages of memory ({limits.min * 64 // 1024:,} MiB) before its heap; "
+                f"fennel-gov runs runtimes in at most {self.limits.max_memory_pages * 64 // 1024:,} MiB"
+            )
+        if limits.max is not None and limits.max < pages:
+            raise BadInput(f"the runtime's memory is capped at {limits.max} pages, below the node's heap; it is not a Substrate runtime")
+        return limits.min
 
     def _exported_functions(self) -> list[str]:
-        """The exported function names, read once; checks ``__heap_base`` (read per call) exists."""
+        """The exported runtime API names (``(i32, i32) -> i64``), read once; checks ``__heap_base`` exists."""
         import wasmtime
 
         if not any(e.name == "__heap_base" and isinstance(e.type, wasmtime.GlobalType) for e in self.module.exports):
             raise BadInput("the runtime exports no __heap_base; it is not a Substrate runtime")
-        return [e.name for e in self.module.exports if isinstance(e.type, wasmtime.FuncType)]
+        return [
+            e.name for e in self.module.exports
+            if isinstance(e.type, wasmtime.FuncType)
+            and [str(t) for t in e.type.params] == ["i32", "i32"] and [str(t) for t in e.type.results] == ["i64"]
+        ]
 
     def exports(self) -> list[str]:
         return list(self._functions)
@@ -180,7 +364,7 @@ class Runtime:
 
         if function not in self._functions:
             raise BadInput(f"the runtime has no function {function}; is this the right runtime?")
-        store = wasmtime.Store(engine())
+        store = new_store(self.limits)
         pages = self._memory_pages + EXTRA_HEAP_PAGES
         memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
         allocator = wasmtime.Instance(store, _allocator_module(), [memory]).exports(store)
@@ -195,32 +379,52 @@ class Runtime:
             allow_key_generation=allow_key_generation,
             log_level=log_level,
             runtime_version=self._nested_version,
+            max_storage_bytes=self.limits.max_storage_bytes,
+            max_log_bytes=self.limits.max_log_bytes,
         )
-        try:
-            return self._run(function, data, store, memory, allocator, context)
-        finally:
-            from fennel_gov.runtime._rawfunc import release
+        from fennel_gov.runtime._rawfunc import PENDING, release
 
+        _TICKER.most_ticks = max(_TICKER.most_ticks, math.ceil(self.limits.deadline_seconds / _TICK_SECONDS))
+        outermost = not _MAIN_THREAD_CALLS[0]
+        try:
+            with _TICKER, _SignalWakeup():
+                outcome = self._run(function, data, store, memory, allocator, context)
+        except (RuntimeTrap, BadInput):
+            if PENDING and outermost:  # the "trap" was a signal stopping the call
+                raise PENDING.pop(0) from None
+            raise
+        finally:
             release(context.func_envs)
+        if PENDING and outermost:  # a signal that arrived as the call finished
+            raise PENDING.pop(0)
+        return outcome
 
     def _run(self, function, data, store, memory, allocator, context) -> CallOutcome:
         import wasmtime
 
         from fennel_gov.runtime.host import HostError, host_imports
 
-        imports = host_imports(self.module, context, allocator)
+        try:
+            imports = host_imports(self.module, context, allocator)
+        except (HostError, TypeError) as exc:
+            raise BadInput(f"{exc}; it is not a Substrate runtime") from None
         try:
             instance = wasmtime.Instance(store, self.module, imports)
+        except wasmtime.Trap as exc:  # the start function trapped or ran past the deadline
+            raise RuntimeTrap(self._explain(context, "the runtime's start function", exc)) from None
         except wasmtime.WasmtimeError as exc:
-            raise BadInput(f"the runtime cannot be instantiated: {str(exc).splitlines()[0]}") from None
+            first = (str(exc).strip().splitlines() or ["unknown reason"])[0]
+            raise BadInput(f"the runtime cannot be instantiated ({first}); it is not a Substrate runtime") from None
         exports = instance.exports(store)
         heap_base = exports["__heap_base"].value(store)
-        allocator["init"](store, heap_base)
+        if not isinstance(heap_base, int) or not 0 <= heap_base < memory.data_len(store):
+            raise BadInput("the runtime's __heap_base is not an address in its memory; it is not a Substrate runtime")
         try:
+            allocator["init"](store, heap_base)
             pointer = context.give(data)
             packed = exports[function](store, pointer, len(data)) & _MASK64
         except (wasmtime.Trap, wasmtime.WasmtimeError, HostError) as exc:
-            raise RuntimeTrap(context.explain_trap(function, exc)) from None
+            raise RuntimeTrap(self._explain(context, function, exc)) from None
         out_ptr, out_len = packed & _MASK32, packed >> 32
         try:
             output = context.read(out_ptr, out_len)
@@ -228,8 +432,25 @@ class Runtime:
             raise RuntimeTrap(f"{function} returned a result outside its memory: {exc}") from None
         return CallOutcome(output=output, logs=context.logs)
 
+    def _explain(self, context, function: str, error: Exception) -> str:
+        import wasmtime
+
+        if isinstance(error, wasmtime.Trap) and error.trap_code == wasmtime.TrapCode.INTERRUPT:
+            return (
+                f"{function} ran longer than {self.limits.deadline_seconds:g} s and was stopped; the runtime loops, "
+                f"or the work is larger than expected (raise {DEADLINE_ENV} if it is real)"
+            )
+        return context.explain_trap(function, error)
+
     def _nested_version(self, code: bytes) -> bytes | None:
+        # A runtime asking for the version of code that itself asks, and so on: stop at one level.
+        depth = getattr(_NESTING, "depth", 0)
+        if depth >= 1:
+            return None
+        _NESTING.depth = depth + 1
         try:
-            return Runtime.from_code(code).call("Core_version", b"").output
+            return Runtime.from_code(code, limits=self.limits).call("Core_version", b"").output
         except (BadInput, Failure):
             return None
+        finally:
+            _NESTING.depth = depth

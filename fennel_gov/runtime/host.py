@@ -42,10 +42,34 @@ class HostContext:
     failure: str | None = None
     func_envs: list[int] = field(default_factory=list)  # host functions to release after the call
     heap: memoryview | None = None  # the runtime's memory, viewed in place
+    max_storage_bytes: int | None = None  # Storage.size past which a write fails the call
+    max_log_bytes: int = 1024 * 1024  # log text kept; later messages are dropped
+    log_bytes: int = 0
+    logs_dropped: int = 0
+    last_error_log: str | None = None  # kept even when logs are dropped: it explains a panic
 
     def __post_init__(self) -> None:
         assert self.heap is not None
         self._size = len(self.heap)
+
+    def add_log(self, level: int, target: str, message: str) -> None:
+        """Keep a log line unless the call's log budget is spent (the last error line is always kept)."""
+        if level == LOG_ERROR:
+            self.last_error_log = message[:1000]
+        cost = len(target) + len(message)
+        if self.log_bytes + cost > self.max_log_bytes:
+            self.logs_dropped += 1
+            return
+        self.log_bytes += cost
+        self.logs.append((level, target, message))
+
+    def check_storage(self) -> None:
+        if self.max_storage_bytes is not None and self.storage.size > self.max_storage_bytes:
+            self.failure = (
+                f"the runtime wrote more than {self.max_storage_bytes // (1024 * 1024):,} MiB of storage; "
+                "no genesis of a real network comes near that"
+            )
+            raise HostError(self.failure)
 
     # -- memory -------------------------------------------------------------------------------
 
@@ -94,7 +118,7 @@ class HostContext:
         code = self.allocator.error_code
         if code:
             return f"{function} failed: {ERRORS.get(code, 'allocator error')}"
-        panic = next((m for level, _target, m in reversed(self.logs) if level == LOG_ERROR), None)
+        panic = self.last_error_log
         if panic:
             return f"{function} trapped: {' '.join(panic.split())}"
         text = str(error)
@@ -130,6 +154,7 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
 
     def storage_set(key, value):
         storage.set(ctx.read_packed(key), ctx.read_packed(value))
+        ctx.check_storage()
 
     def storage_read(key, value_out, offset):
         value = storage.get(ctx.read_packed(key))
@@ -156,6 +181,7 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
 
     def storage_append(key, value):
         storage.append(ctx.read_packed(key), ctx.read_packed(value))
+        ctx.check_storage()
 
     def storage_next_key(key):
         return ctx.give_packed(_option(storage.next_key(ctx.read_packed(key))))
@@ -199,19 +225,19 @@ def build_host_functions(ctx: HostContext) -> dict[str, Callable[..., Any]]:
     def log(level, target, message):
         level &= _MASK32
         if level < max(ctx.log_level, FILTER_ERROR):
-            ctx.logs.append((level, ctx.read_packed(target).decode("utf-8", "replace"), ctx.read_packed(message).decode("utf-8", "replace")))
+            ctx.add_log(level, ctx.read_packed(target).decode("utf-8", "replace"), ctx.read_packed(message).decode("utf-8", "replace"))
 
     def max_level():
         return ctx.log_level
 
     def print_utf8(data):
-        ctx.logs.append((LOG_DEBUG, "runtime::print", ctx.read_packed(data).decode("utf-8", "replace")))
+        ctx.add_log(LOG_DEBUG, "runtime::print", ctx.read_packed(data).decode("utf-8", "replace"))
 
     def print_hex(data):
-        ctx.logs.append((LOG_DEBUG, "runtime::print", ctx.read_packed(data).hex()))
+        ctx.add_log(LOG_DEBUG, "runtime::print", ctx.read_packed(data).hex())
 
     def print_num(value):
-        ctx.logs.append((LOG_DEBUG, "runtime::print", str(value)))
+        ctx.add_log(LOG_DEBUG, "runtime::print", str(value))
 
     def runtime_version(code):
         version = ctx.runtime_version(ctx.read_packed(code)) if ctx.runtime_version else None

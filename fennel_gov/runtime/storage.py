@@ -14,6 +14,9 @@ from typing import Iterator
 from fennel_gov._codec import decode_compact, encode_compact
 
 _ABSENT = object()
+# What one entry costs in memory beyond its bytes (two bytes objects and a dict slot), so that
+# ``size`` tracks memory for many small entries as well as for a few large ones.
+ENTRY_OVERHEAD = 128
 
 
 class Storage:
@@ -21,6 +24,7 @@ class Storage:
         self._data: dict[bytes, bytes] = dict(initial or {})
         self._journal: list[dict[bytes, object]] = []
         self._sorted: list[bytes] | None = None
+        self.size = sum(len(k) + len(v) + ENTRY_OVERHEAD for k, v in self._data.items())
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -55,14 +59,19 @@ class Storage:
 
     def set(self, key: bytes, value: bytes) -> None:
         self._remember(key)
-        if self._sorted is not None and key not in self._data:
-            self._sorted = None
+        old = self._data.get(key)
+        if old is None:
+            self.size += len(key) + len(value) + ENTRY_OVERHEAD
+            if self._sorted is not None:
+                self._sorted = None
+        else:
+            self.size += len(value) - len(old)
         self._data[key] = value
 
     def clear(self, key: bytes) -> None:
         if key in self._data:
             self._remember(key)
-            del self._data[key]
+            self.size -= len(key) + len(self._data.pop(key)) + ENTRY_OVERHEAD
             self._sorted = None
 
     def clear_prefix(self, prefix: bytes) -> int:
@@ -103,10 +112,12 @@ class Storage:
             raise RuntimeError("rollback_transaction without a transaction")
         layer = self._journal.pop()
         for key, previous in layer.items():
-            if previous is _ABSENT:
-                self._data.pop(key, None)
-            else:
+            current = self._data.pop(key, None)
+            if current is not None:
+                self.size -= len(key) + len(current) + ENTRY_OVERHEAD
+            if previous is not _ABSENT:
                 self._data[key] = previous  # type: ignore[assignment]
+                self.size += len(key) + len(previous) + ENTRY_OVERHEAD  # type: ignore[arg-type]
         self._sorted = None
 
     @property
