@@ -38,6 +38,7 @@ MAX_BYTES = {
     "key file": 64 * KiB,  # polkadot-js encrypted JSON, ceremony secrets, envelopes
     "secret URI file": 64 * KiB,
     "node key": 4 * KiB,
+    "sealing certificate": 64 * KiB,
     "JSON file": 16 * MiB,
 }
 MAX_JSON_DEPTH = 64  # real specs nest ~8 deep; bounded so crafted nesting is a message, not a crash

@@ -71,7 +71,7 @@ def sign(
         raise BadInput("which runtime do you trust? give --spec RAW_SPEC (the network's chain spec) or --runtime WASM "
                        "(the srtool-built runtime carried in with the ceremony material); --trust-file-metadata signs "
                        "with the file's own metadata, which the online machine can forge")
-    tx = UnsignedTx.from_json(read_json(unsigned_file))
+    tx = UnsignedTx.from_json(read_json(unsigned_file, "transaction file"))
     trusted = trusted_runtime.from_spec(spec) if spec else trusted_runtime.from_runtime(runtime) if runtime else None
     decimals = trusted.token_decimals if trusted else FENNEL_DECIMALS
     shown = review(tx, trusted, max_tip=parse_amount(max_tip, decimals, "--max-tip"))
@@ -165,7 +165,7 @@ def submit(
     from fennel_gov.governance.submit import send_and_watch
     from fennel_gov.txfile.fields import SignedTx
 
-    signed = SignedTx.from_json(read_json(signed_file))
+    signed = SignedTx.from_json(read_json(signed_file, "transaction file"))
     chain = Chain(resolve_network(url, network))
     if chain.genesis_hash.lower() != "0x" + signed.genesis_hash.hex():
         raise BadInput(f"the transaction is for the chain 0x{signed.genesis_hash.hex()}, but the node serves {chain.genesis_hash}")

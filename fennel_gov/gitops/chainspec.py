@@ -62,10 +62,9 @@ def spec_facts(data: bytes, source: str) -> SpecFacts:
 
 
 def load_spec(path: str | Path) -> tuple[bytes, SpecFacts]:
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read the chain spec {path}: {exc.strerror}") from None
+    from fennel_gov._files import read_bytes
+
+    data = read_bytes(path, "chain spec")
     return data, spec_facts(data, str(path))
 
 

@@ -55,10 +55,9 @@ class Node:
 
 def _open(ceremony: Path, manifest: dict[str, Any], relative: str, passphrase: SecretStr):
     expected = manifest.get("secret_files", {}).get(relative)
-    try:
-        data = (ceremony / relative).read_bytes()
-    except OSError as exc:
-        raise InvalidKeyFile(f"cannot read {relative} in the ceremony directory: {exc.strerror}") from None
+    from fennel_gov._files import read_bytes
+
+    data = read_bytes(ceremony / relative, "key file", error=InvalidKeyFile)
     if expected is None or hashlib.sha256(data).hexdigest() != expected:
         raise VerificationFailed(f"{relative} does not match its SHA-256 in the manifest; is this the manifest of that ceremony?")
     try:

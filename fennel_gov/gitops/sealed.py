@@ -16,7 +16,6 @@ import datetime as _dt
 import hashlib
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from fennel_gov.errors import BadInput
@@ -43,10 +42,9 @@ def load_sealing_key(path: str | os.PathLike[str], *, now: _dt.datetime | None =
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read the sealing certificate {path}: {exc.strerror}") from None
+    from fennel_gov._files import read_bytes
+
+    data = read_bytes(path, "sealing certificate")
     not_after = None
     try:
         if b"BEGIN CERTIFICATE" in data:

@@ -100,9 +100,10 @@ class Review:
 
 
 def _mismatch(what: str, file_value: Any, trusted_value: Any, trusted: TrustedRuntime) -> VerificationFailed:
+    # The verdict first: a long message is cut to one terminal line, and this part must survive.
     return VerificationFailed(
-        f"the file's {what} does not match the trusted {trusted.source}: file {file_value}, trusted {trusted_value}; "
-        "the file was altered or made for another runtime; do not sign it")
+        f"do not sign it: the file's {what} differs from the one computed here (file {file_value}, computed {trusted_value}); "
+        f"the file was altered or made for another network or runtime than the trusted {trusted.source}")
 
 
 def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
@@ -121,7 +122,12 @@ def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
             f"the file's metadata is not the metadata of the trusted {trusted.source}: a call could be made to look like "
             "another; the file was altered or made for another runtime; do not sign it")
     if tx.extensions != trusted.extensions:
-        raise _mismatch("transaction extensions", ", ".join(tx.extensions), ", ".join(trusted.extensions), trusted)
+        extra = [n for n in tx.extensions if n not in trusted.extensions]
+        missing = [n for n in trusted.extensions if n not in tx.extensions]
+        difference = (f"file adds {', '.join(extra) or 'none'}, lacks {', '.join(missing) or 'none'}" if extra or missing
+                      else "the same names in another order")
+        raise VerificationFailed(f"do not sign it: the file's transaction extensions differ from the trusted runtime's "
+                                 f"({difference}); the file was altered or made for another runtime than the trusted {trusted.source}")
 
 
 def decode_call(call_data: bytes, metadata) -> dict[str, Any]:

@@ -86,10 +86,9 @@ def from_runtime(path: str | Path) -> TrustedRuntime:
     """A runtime wasm file: plain, or zstd-compressed with Substrate's prefix."""
     from fennel_gov.runtime import Runtime
 
-    try:
-        code = Path(path).read_bytes()
-    except OSError as exc:
-        raise BadInput(f"cannot read the runtime {path}: {exc.strerror}") from None
+    from fennel_gov._files import read_bytes
+
+    code = read_bytes(path, "runtime")
     source = f"runtime {path}"
     version, raw, prefix, v15 = _facts(Runtime.from_code(code), source)
     return TrustedRuntime(
