@@ -368,3 +368,9 @@ def test_a_consensus_api_failing_on_the_new_runtime_is_an_error(facts):
     found = {(f.severity, f.code) for f in result.findings}
     assert ("error", "consensus_api_failed") in found
     assert ("error", "no_grandpa_authorities") in found
+
+
+def test_inspect_and_diff_run_with_sockets_disabled(cli, socket_disabled):
+    # Runtime files are checked on the air-gapped machine too: nothing here may open a socket.
+    assert cli("runtime", "inspect", V100, "--json").exit_code == 0
+    assert cli("runtime", "diff", V100, V101, "--json").exit_code == 1
