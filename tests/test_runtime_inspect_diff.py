@@ -8,6 +8,8 @@ The expected figures below were found without the code under test:
   scalecodec in a one-off script (types compared structurally, the outer RuntimeCall left opaque);
 - slot duration and authorities: ``AuraApi_*``/``GrandpaApi_*`` called with the bare executor over
   each runtime's ``development`` genesis and the answers decoded by hand.
+The last two tests also check the figures live against chopsticks' executor and @polkadot/types
+(tests/js/runtime_facts.mjs), which share no code with fennel-gov.
 What that found: v100 → v101 doubles the slot (Aura.SlotDuration 6000 → 12000 ms,
 Timestamp.MinimumPeriod 3000 → 6000) and starts exposing ValidatorManager.SessionPeriod (50) and
 SessionOffset (0); v102 has SessionPeriod 30, Grandpa.MaxAuthorities 64 (was 32), a 10^13
@@ -374,3 +376,38 @@ def test_inspect_and_diff_run_with_sockets_disabled(cli, socket_disabled):
     # Runtime files are checked on the air-gapped machine too: nothing here may open a socket.
     assert cli("runtime", "inspect", V100, "--json").exit_code == 0
     assert cli("runtime", "diff", V100, V101, "--json").exit_code == 1
+
+
+# -- cross-check with chopsticks' executor and @polkadot/types (no fennel-gov code) ----------------
+
+
+@pytest.fixture(scope="module")
+def polkadot_js():
+    from tests.conftest import run_node_script
+
+    return {path: json.loads(run_node_script("runtime_facts.mjs", str(path))) for path in FIGURES}
+
+
+def test_inspect_agrees_with_polkadot_js_on_every_pallet_call_constant_and_api(facts, polkadot_js):
+    for path, theirs in polkadot_js.items():
+        ours = facts[path]
+        version = theirs["version"]
+        assert (ours.version.spec_name, ours.version.impl_name, ours.version.spec_version, ours.version.transaction_version,
+                ours.version.state_version) == (version["specName"], version["implName"], version["specVersion"],
+                                                version["transactionVersion"], version["stateVersion"])
+        assert [(a.id, a.version) for a in ours.apis] == [tuple(a) for a in version["apis"]]
+        assert [(p.name, p.index, {c.name: c.index for c in p.calls}, sorted(p.storage)) for p in ours.pallets] == [
+            (p["name"], p["index"], p["calls"], sorted(p["storage"])) for p in theirs["pallets"]]
+        assert {f"{p.name}.{k}": "0x" + v.hex() for p in ours.pallets for k, v in p.constants.items()} == theirs["constants"]
+        assert list(ours.transaction_extensions) == theirs["extensions"]
+        assert ours.consensus.slot_duration_ms == int.from_bytes(bytes.fromhex(theirs["slotDuration"][2:]), "little")
+
+
+def test_diff_reports_exactly_the_constants_polkadot_js_sees_change(facts, polkadot_js):
+    from fennel_gov.runtime.upgrade_check import diff_runtimes
+
+    for old, new in PAIRS:
+        a, b = polkadot_js[old]["constants"], polkadot_js[new]["constants"]
+        changed = {k for k in set(a) | set(b) if a.get(k) != b.get(k)} - {"System.Version"}
+        reported = {f.subject for f in diff_runtimes(facts[old], facts[new]).findings if f.code == "constant_changed"}
+        assert reported == changed, (old.name, new.name)
