@@ -411,3 +411,37 @@ def test_diff_reports_exactly_the_constants_polkadot_js_sees_change(facts, polka
         changed = {k for k in set(a) | set(b) if a.get(k) != b.get(k)} - {"System.Version"}
         reported = {f.subject for f in diff_runtimes(facts[old], facts[new]).findings if f.code == "constant_changed"}
         assert reported == changed, (old.name, new.name)
+
+
+# -- --url: OLD is the runtime a live node runs ----------------------------------------------------
+
+
+@pytest.mark.chain
+def test_diff_against_the_live_runtime_of_a_chopsticks_chain(cli, tmp_path):
+    """The chopsticks chain runs development-raw.json, whose :code is the plain form of v102's build."""
+    import hashlib
+
+    from tests.chopsticks import SPEC, Chopsticks
+
+    code = bytes.fromhex(json.loads(SPEC.read_text())["genesis"]["raw"]["top"]["0x3a636f6465"][2:])
+    node = Chopsticks(tmp_path / "chopsticks.log")
+    try:
+        same = cli("runtime", "diff", V102, "--url", node.url, "--json")
+        assert same.exit_code == 1, same.stderr
+        assert same.json["old"]["code_hash"] == "0x" + hashlib.blake2b(code, digest_size=32).hexdigest()
+        assert [(f["severity"], f["code"]) for f in same.json["findings"] if f["severity"] != "info"] == [
+            ("error", "spec_version_not_increasing")]
+        down = cli("runtime", "diff", V101, "--url", node.url, "--json")
+        assert {(f["code"], f["subject"]) for f in down.json["findings"] if f["severity"] != "info"} == {
+            (code_, subject) for _, code_, subject in expected_findings(V102, V101)}
+    finally:
+        node.stop()
+
+
+def test_diff_argument_counts_are_checked(cli):
+    one = cli("runtime", "diff", V101)
+    assert one.exit_code == 2 and "give two runtime files" in one.stderr
+    three = cli("runtime", "diff", V101, V102, "--url", "ws://127.0.0.1:9")
+    assert three.exit_code == 2 and "give only the NEW runtime file" in three.stderr
+    unreachable = cli("runtime", "diff", V102, "--url", "ws://127.0.0.1:9")
+    assert unreachable.exit_code == 2 and "cannot reach" in unreachable.stderr

@@ -109,14 +109,23 @@ def _inspect_lines(path: Path, facts, report) -> list[str]:
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The runtime the chain runs now (file).", dir_okay=False)],
-    new: Annotated[Path, typer.Argument(help="The runtime to upgrade to (file).", dir_okay=False)],
+    files: Annotated[list[Path], typer.Argument(help="OLD NEW (runtime files), or only NEW with --url.", dir_okay=False, show_default=False)],
+    url: Annotated[Optional[str], typer.Option("--url", help="Take OLD from this node's current runtime (its :code), ws:// or http://.")] = None,
     as_json: Json = False,
 ) -> None:
     """What upgrading OLD → NEW changes; exit 1 when anything would refuse the upgrade or stop the chain."""
+    from fennel_gov.errors import BadInput
     from fennel_gov.runtime.upgrade_check import diff_runtimes
 
-    result = diff_runtimes(_facts(old), _facts(new))
+    if url is not None:
+        if len(files) != 1:
+            raise BadInput("with --url give only the NEW runtime file: the node's runtime is OLD")
+        old_facts, new_path = _live_facts(url), files[0]
+    else:
+        if len(files) != 2:
+            raise BadInput("give two runtime files, OLD NEW (or NEW with --url)")
+        old_facts, new_path = _facts(files[0]), files[1]
+    result = diff_runtimes(old_facts, _facts(new_path))
     if as_json:
         emit_json(result.as_json())
     else:
@@ -132,6 +141,29 @@ def diff(
         emit_lines(lines)
     if result.has_errors:
         raise typer.Exit(1)
+
+
+def _live_facts(url: str):
+    """The node's current runtime: its ``:code`` at the best block, inspected like a file."""
+    from fennel_gov.errors import BadInput, Failure
+    from fennel_gov.governance.rpc import RpcClient  # online: only this option reaches the network
+    from fennel_gov.runtime.inspect import inspect_runtime
+
+    client = RpcClient(url, timeout=60.0)
+    try:
+        answer = client.call("state_getStorage", ["0x" + b":code".hex()])
+    finally:
+        client.close()
+    if not isinstance(answer, str) or not answer.startswith("0x"):
+        raise Failure(f"{url} returned no runtime code (:code) for the best block")
+    try:
+        code = bytes.fromhex(answer[2:])
+    except ValueError:
+        raise Failure(f"{url} returned runtime code that is not hex") from None
+    try:
+        return inspect_runtime(code)
+    except BadInput as error:
+        raise Failure(f"the runtime {url} runs cannot be read: {error}") from None
 
 
 def _short(value) -> str:
