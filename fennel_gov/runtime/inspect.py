@@ -18,7 +18,7 @@ from typing import Any
 from fennel_gov.errors import BadInput, FennelGovError
 from fennel_gov.runtime.calls import RuntimeVersion, build_state, core_version, get_preset, preset_names
 from fennel_gov.runtime.calls import metadata as metadata_bytes
-from fennel_gov.runtime.code import ZSTD_PREFIX, decompress_code
+from fennel_gov.runtime.code import ZSTD_PREFIX
 from fennel_gov.runtime.executor import Runtime
 
 CONSENSUS_PRESET = "development"
@@ -139,8 +139,7 @@ def blake2_64(data: bytes) -> bytes:
 
 def inspect_runtime(code: bytes, *, consensus: bool = True) -> RuntimeFacts:
     """Facts about runtime ``code`` (plain or compressed wasm); BadInput when it is not a runtime."""
-    wasm = decompress_code(code)
-    runtime = Runtime.from_code(code)
+    runtime = Runtime.from_code(code)  # BadInput for anything that is not a runtime
     version = core_version(runtime)
     exports = runtime.exports()
     pallets, extensions = _read_metadata(runtime)
@@ -151,7 +150,7 @@ def inspect_runtime(code: bytes, *, consensus: bool = True) -> RuntimeFacts:
     return RuntimeFacts(
         file_size=len(code),
         compressed=code.startswith(ZSTD_PREFIX),
-        wasm_size=len(wasm),
+        wasm_size=len(runtime.wasm),
         code_hash="0x" + hashlib.blake2b(code, digest_size=32).hexdigest(),
         sha256="0x" + hashlib.sha256(code).hexdigest(),
         version=version,
