@@ -10,6 +10,7 @@ from fennel_gov.cli import chainspec as chainspec_cli
 from fennel_gov.cli import gitops as gitops_cli
 from fennel_gov.cli import governance as governance_cli
 from fennel_gov.cli import keys as keys_cli
+from fennel_gov.cli import runtime as runtime_cli
 from fennel_gov.cli import tx as tx_cli
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(chainspec_cli.app, name="chainspec")
 app.add_typer(ceremony_cli.app, name="ceremony")
 app.add_typer(tx_cli.app, name="tx")
 app.add_typer(gitops_cli.app, name="gitops")
+app.add_typer(runtime_cli.app, name="runtime")
 governance_cli.register(app)
 
 
