@@ -66,7 +66,7 @@ EXTENSIONS = ["CheckNonZeroSender", "CheckSpecVersion", "CheckTxVersion", "Check
 
 @pytest.fixture(scope="module")
 def facts():
-    from fennel_gov.runtime.inspect import inspect_runtime
+    from fennel_gov.upgrade.inspect import inspect_runtime
 
     return {path: inspect_runtime(path.read_bytes()) for path in FIGURES}
 
@@ -265,7 +265,7 @@ PAIRS = [(a, b) for a in FIGURES for b in FIGURES]
 
 @pytest.mark.parametrize("old,new", PAIRS, ids=[f"{a.name[:-25]}->{b.name[:-25]}" for a, b in PAIRS])
 def test_diff_of_every_ordered_pair_reports_exactly_what_changed(facts, old, new):
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     result = diff_runtimes(facts[old], facts[new])
     serious = {(f.severity, f.code, f.subject) for f in result.findings if f.severity != "info"}
@@ -278,7 +278,7 @@ def test_diff_of_every_ordered_pair_reports_exactly_what_changed(facts, old, new
 
 
 def test_session_period_exposed_only_from_v101_is_information(facts):
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     infos = {(f.subject, f.old, f.new) for f in diff_runtimes(facts[V100], facts[V102]).by_severity("info")}
     assert ("ValidatorManager.SessionPeriod", None, 30) in infos
@@ -322,7 +322,7 @@ def _bumped(facts, **version):
 
 
 def test_moved_and_vanished_pallets_and_calls_are_reported(facts):
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     old = facts[V102]
     trust = old.pallet("Trust")
@@ -342,7 +342,7 @@ def test_moved_and_vanished_pallets_and_calls_are_reported(facts):
 
 
 def test_transaction_version_storage_extension_and_api_changes_are_reported(facts):
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     old = facts[V102]
     session = old.pallet("Session")
@@ -362,7 +362,7 @@ def test_transaction_version_storage_extension_and_api_changes_are_reported(fact
 
 
 def test_a_consensus_api_failing_on_the_new_runtime_is_an_error(facts):
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     old = facts[V102]
     broken = dataclasses.replace(old.consensus, grandpa_authorities=(), problems=("GrandpaApi_current_set_id failed: trap",))
@@ -404,7 +404,7 @@ def test_inspect_agrees_with_polkadot_js_on_every_pallet_call_constant_and_api(f
 
 
 def test_diff_reports_exactly_the_constants_polkadot_js_sees_change(facts, polkadot_js):
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     for old, new in PAIRS:
         a, b = polkadot_js[old]["constants"], polkadot_js[new]["constants"]

@@ -33,7 +33,7 @@ def _read_code(path: Path) -> bytes:
 
 def _facts(path: Path):
     from fennel_gov.errors import BadInput
-    from fennel_gov.runtime.inspect import inspect_runtime
+    from fennel_gov.upgrade.inspect import inspect_runtime
 
     try:
         return inspect_runtime(_read_code(path))
@@ -49,7 +49,7 @@ def inspect(
 ) -> None:
     """Versions, hashes, pallets, runtime APIs and consensus parameters of a runtime file."""
     from fennel_gov._files import read_json
-    from fennel_gov.runtime.inspect import check_srtool_digest
+    from fennel_gov.upgrade.inspect import check_srtool_digest
 
     digest = read_json(srtool_json) if srtool_json is not None else None  # bad JSON: exit 2 before any work
     facts = _facts(wasm)
@@ -115,7 +115,7 @@ def diff(
 ) -> None:
     """What upgrading OLD → NEW changes; exit 1 when anything would refuse the upgrade or stop the chain."""
     from fennel_gov.errors import BadInput
-    from fennel_gov.runtime.upgrade_check import diff_runtimes
+    from fennel_gov.upgrade.diff import diff_runtimes
 
     if url is not None:
         if len(files) != 1:
@@ -147,7 +147,7 @@ def _live_facts(url: str):
     """The node's current runtime: its ``:code`` at the best block, inspected like a file."""
     from fennel_gov.errors import BadInput, Failure
     from fennel_gov.governance.rpc import RpcClient  # online: only this option reaches the network
-    from fennel_gov.runtime.inspect import inspect_runtime
+    from fennel_gov.upgrade.inspect import inspect_runtime
 
     client = RpcClient(url, timeout=60.0)
     try:

@@ -2,7 +2,7 @@
 
 ``inspect_runtime(code)`` executes the runtime (``Core_version``, metadata V14, and the consensus
 runtime APIs over a genesis built from its ``development`` preset) and returns ``RuntimeFacts``, the
-input of ``runtime inspect`` and of the upgrade diff in ``upgrade_check``. ``check_srtool_digest``
+input of ``runtime inspect`` and of the upgrade diff in ``fennel_gov.upgrade.diff``. ``check_srtool_digest``
 compares a file with the digest JSON srtool prints (``srtool build --json``).
 
 Hashes are of the file's exact bytes: ``authorize_upgrade`` and srtool's ``blake2_256`` take the code

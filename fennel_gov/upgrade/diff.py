@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fennel_gov.runtime.inspect import RuntimeFacts
+from fennel_gov.upgrade.inspect import RuntimeFacts
 
 # Pallets whose loss stops the chain or its governance.
 _VITAL_PALLETS = {"System", "Timestamp", "Aura", "Grandpa", "Session", "Sudo", "ValidatorManager"}
