@@ -117,7 +117,7 @@ def read_text(path: str | os.PathLike[str], kind: str, *, error: type[BadInput] 
 
 def write_atomic(
     path: str | os.PathLike[str],
-    data: bytes | str,
+    data: bytes | bytearray | str,
     *,
     secret: bool = False,
     overwrite: bool = False,

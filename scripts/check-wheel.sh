@@ -24,6 +24,8 @@ case "$installed" in
   "$work/venv/"*) ;;
   *) echo "check-wheel: fennel_gov was imported from $installed, not from the wheel" >&2; exit 1 ;;
 esac
+# PEP 561: users' type checkers read our annotations only if the marker is installed
+test -f "$(dirname "$installed")/py.typed" || { echo "check-wheel: the wheel does not ship fennel_gov/py.typed" >&2; exit 1; }
 
 "$fennel_gov" chainspec inspect | tee inspect.txt
 grep -q "Genesis hash: *$expected\$" inspect.txt || { echo "check-wheel: the wheel's embedded spec does not give genesis $expected" >&2; exit 1; }

@@ -340,3 +340,25 @@ def test_custodians_lists_the_order_passphrases_stdin_reads(cli, ceremony):
     assert run.exit_code == 0, run.stderr
     assert run.json == {"custodians": ORDER}
     assert cli("ceremony", "custodians", ceremony).stdout.split() == ORDER
+
+
+def test_export_keystore_refuses_a_key_file_without_a_seed(cli, ceremony, tmp_path):
+    """A key file holding only sr25519's expanded secret (polkadot-js's default layout) has no seed
+    for a keystore entry: one clear line, exit 2, nothing written — found by mypy (seed is Optional)."""
+    import shutil
+
+    from fennel_gov.keys.encrypted_json import decrypt_account, encrypt_account
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ceremony, copy)
+    target = copy / "secrets" / "validator-2" / "aura.json"
+    passphrase = SecretStr(PASSPHRASES["validator-2"])
+    pair = decrypt_account(target.read_bytes(), passphrase).pair
+    target.write_text(json.dumps(encrypt_account(pair, passphrase, name="aura", when_created_ms=0)))  # no seed kept
+    assert decrypt_account(target.read_bytes(), passphrase).pair.seed is None
+    keystore = tmp_path / "keystore"
+    run = cli("ceremony", "export-keystore", copy, "validator-2", "--keystore", keystore,
+              "--passphrases-stdin", "--allow-network", stdin=PASSPHRASES["validator-2"] + "\n")
+    assert run.exit_code == 2
+    assert "secrets/validator-2/aura.json holds no seed" in run.stderr
+    assert not keystore.exists() or not any(keystore.iterdir())

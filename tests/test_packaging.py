@@ -48,3 +48,10 @@ def test_the_lock_files_pin_with_hashes_and_agree():
     bound = next(r for r in PYPROJECT["project"]["dependencies"] if r.startswith("wasmtime"))
     upper = int(re.search(r"<(\d+)", bound).group(1))
     assert int(runtime["wasmtime"].split(".")[0]) == upper - 1
+
+
+def test_the_package_is_marked_typed_for_pep_561():
+    # scripts/check-wheel.sh checks the marker is in the installed wheel; this keeps it declared
+    assert (ROOT / "fennel_gov" / "py.typed").is_file()
+    assert "py.typed" in PYPROJECT["tool"]["setuptools"]["package-data"]["fennel_gov"]
+    assert PYPROJECT["tool"]["mypy"]["files"] == ["fennel_gov"]

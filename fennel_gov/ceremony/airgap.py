@@ -9,7 +9,7 @@ IFF_UP, IFF_LOOPBACK = 0x1, 0x8
 
 def interfaces_up(sys_class_net: Path = Path("/sys/class/net")) -> list[str]:
     """Names of non-loopback interfaces whose IFF_UP flag is set (Linux sysfs)."""
-    up = []
+    up: list[str] = []
     if not sys_class_net.is_dir():
         return up
     for entry in sorted(sys_class_net.iterdir()):

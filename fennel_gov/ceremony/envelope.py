@@ -43,18 +43,22 @@ def open_envelope(document: dict[str, Any] | str | bytes, passphrase: SecretStr)
 
     if isinstance(document, (str, bytes)):
         try:
-            document = parse_json(document, "the envelope")
+            parsed = parse_json(document, "the envelope")
         except BadInput as exc:
             raise InvalidKeyFile(str(exc)) from None
+    else:
+        parsed = document
+    if not isinstance(parsed, dict):
+        raise InvalidKeyFile("the envelope is damaged or not an envelope")
     try:
-        if document.get("format") != FORMAT:
+        if parsed.get("format") != FORMAT:
             raise InvalidKeyFile(f"not a {FORMAT} file")
-        kdf = document["kdf"]
+        kdf = parsed["kdf"]
         if (kdf["n"], kdf["r"], kdf["p"]) != (_N, _R, _P):
             raise InvalidKeyFile("unexpected scrypt parameters in the envelope")
         salt = base64.b64decode(kdf["salt"])
-        nonce = base64.b64decode(document["cipher"]["nonce"])
-        ciphertext = base64.b64decode(document["ciphertext"])
+        nonce = base64.b64decode(parsed["cipher"]["nonce"])
+        ciphertext = base64.b64decode(parsed["ciphertext"])
     except (KeyError, TypeError, ValueError, AttributeError):
         raise InvalidKeyFile("the envelope is damaged or not an envelope") from None
     try:

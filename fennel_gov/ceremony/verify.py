@@ -35,6 +35,15 @@ def _open(directory: Path, relative: str, passphrase: SecretStr) -> KeyPair:
         raise WrongPassword(f"the passphrase given for {custodian} does not open {relative}") from None
 
 
+def _open_seed(directory: Path, relative: str, passphrase: SecretStr) -> bytes:
+    """The 32-byte seed a key file holds; a file with only an expanded secret cannot give a node key
+    or keystore entry, so it is refused (a ceremony writes seeds; another file was put in its place)."""
+    seed = _open(directory, relative, passphrase).seed
+    if seed is None:
+        raise InvalidKeyFile(f"{relative} holds no seed (only an expanded secret); it is not a file this ceremony wrote")
+    return seed
+
+
 def _share_words(directory: Path, custodian: str, passphrase: SecretStr) -> SecretStr:
     path = Path(directory) / "secrets" / custodian / "sudo-share.json"
     return open_envelope(read_bytes(path, "key file", error=InvalidKeyFile), passphrase)
@@ -110,17 +119,17 @@ def verify_ceremony(directory: Path, passphrases: Passphrases) -> dict[str, Any]
         stash = _open(directory, f"secrets/{custodian}/stash.json", phrase)
         aura = _open(directory, f"secrets/{custodian}/aura.json", phrase)
         grandpa = _open(directory, f"secrets/{custodian}/grandpa.json", phrase)
-        node = _open(directory, f"secrets/{custodian}/node-key.json", phrase)
+        node_seed = _open_seed(directory, f"secrets/{custodian}/node-key.json", phrase)
         expect(f"{custodian} stash", ss58.encode(stash.public, prefix), validator["stash"])
         expect(f"{custodian} aura", ss58.encode(aura.public, prefix), validator["session_keys"]["aura"])
         expect(f"{custodian} grandpa", ss58.encode(grandpa.public, prefix), validator["session_keys"]["grandpa"])
         expect(f"{custodian} session keys", SessionKeys.from_pairs(aura, grandpa).to_hex(), validator["session_keys"]["hex"])
-        expect(f"{custodian} peer id", node_key_from_secret(node.seed).peer_id, validator["peer_id"])
+        expect(f"{custodian} peer id", node_key_from_secret(node_seed).peer_id, validator["peer_id"])
         if aura.public == stash.public:
             problems.append(f"{custodian} reuses its account key as its aura key")
     for bootnode in manifest.get("bootnodes", []):
-        node = _open(directory, f"secrets/{bootnode['name']}/node-key.json", passphrases(bootnode["name"]))
-        expect(f"{bootnode['name']} peer id", node_key_from_secret(node.seed).peer_id, bootnode["peer_id"])
+        node_seed = _open_seed(directory, f"secrets/{bootnode['name']}/node-key.json", passphrases(bootnode["name"]))
+        expect(f"{bootnode['name']} peer id", node_key_from_secret(node_seed).peer_id, bootnode["peer_id"])
     return {"ok": not problems, "checked": checked, "problems": problems, "manifest": str(manifest_path(directory))}
 
 
@@ -135,11 +144,11 @@ def export_keystore(directory: Path, validator: str, keystore: Path, passphrase:
         raise BadInput(f"no validator {quote(validator)} in the manifest ({names})")
     written = []
     for key_type, name in (("aura", "aura"), ("gran", "grandpa")):
-        pair = _open(directory, f"secrets/{validator}/{name}.json", passphrase)
-        path, _ = insert_key(keystore, key_type, SecretStr("0x" + pair.seed.hex()))
+        seed = _open_seed(directory, f"secrets/{validator}/{name}.json", passphrase)
+        path, _ = insert_key(keystore, key_type, SecretStr("0x" + seed.hex()))
         written.append(str(path))
     if node_key_file is not None:
-        node = _open(directory, f"secrets/{validator}/node-key.json", passphrase)
-        write_atomic(node_key_file, node.seed.hex(), secret=True)
+        node_seed = _open_seed(directory, f"secrets/{validator}/node-key.json", passphrase)
+        write_atomic(node_key_file, node_seed.hex(), secret=True)
         written.append(str(node_key_file))
     return written

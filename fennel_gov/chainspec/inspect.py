@@ -44,6 +44,7 @@ def parse_bootnode(address: str) -> dict[str, Any]:
 
 def inspect_spec(spec: ChainSpec, *, top_holders: int = 5) -> dict[str, Any]:
     _, genesis = to_raw(spec)  # runs Core_version once; the genesis carries it
+    assert genesis.runtime_version is not None  # to_raw always builds the genesis from a runtime
     return report(spec, genesis.runtime_version, genesis, top_holders=top_holders)
 
 

@@ -60,11 +60,11 @@ def read_state(top: dict[bytes, bytes], prefix: int = 42) -> FennelState:
             account = key[len(next_keys_prefix) + 8 :]  # Twox64Concat
             next_keys[address(account)] = (value[:32], value[32:64])
     validators = []
-    for account in session_validators or sorted(next_keys):
-        keys = next_keys.get(account)
+    for name in session_validators or sorted(next_keys):
+        keys = next_keys.get(name)
         validators.append(
             Validator(
-                account=account,
+                account=name,
                 aura=address(keys[0]) if keys else None,
                 grandpa=address(keys[1]) if keys else None,
             )

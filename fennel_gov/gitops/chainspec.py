@@ -181,7 +181,8 @@ def reassemble(parts: list[dict[str, Any]]) -> bytes:
             raise BadInput(f"ConfigMap {part.get('metadata', {}).get('name')} is not a well-formed chain spec part") from None
         if index in by_index:
             raise BadInput(f"chain spec part {index} appears twice")
-        by_index[index], _ = chunk, totals.add(total)
+        by_index[index] = chunk
+        totals.add(total)
     if len(totals) != 1:
         raise BadInput(f"the chain spec parts disagree on their count ({sorted(totals)})")
     (total,) = totals

@@ -16,9 +16,12 @@ import datetime as _dt
 import hashlib
 import os
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fennel_gov.errors import BadInput
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 API_VERSION = "bitnami.com/v1alpha1"
 SESSION_KEY_BYTES = 32
@@ -46,6 +49,7 @@ def load_sealing_key(path: str | os.PathLike[str], *, now: _dt.datetime | None =
 
     data = read_bytes(path, "sealing certificate")
     not_after = None
+    public_key: PublicKeyTypes  # a certificate's key or any PEM public key; RSA is checked below
     try:
         if b"BEGIN CERTIFICATE" in data:
             cert = x509.load_pem_x509_certificate(data)

@@ -141,11 +141,11 @@ def verify_directory(directory: Path, spec_path: Path, manifest_path: Path) -> d
     wanted = [(v["name"], k) for v in manifest["validators"] for k in ("aura", "gran", nodes.NODE_KEY_FIELD)]
     wanted += [(b["name"], nodes.NODE_KEY_FIELD) for b in manifest.get("bootnodes", [])]
     for node, key in wanted:
-        obj = found.get((node, key))
-        if obj is None:
+        secret = found.get((node, key))
+        if secret is None:
             problems.append(f"{node} has no {key} Secret (labels {nodes.LABEL_NODE}={node}, {nodes.LABEL_KEY}={key})")
-        elif _secret_keys(obj) != _SECRET_FIELDS[key]:
-            problems.append(f"{schemas.describe(obj)}: holds {sorted(_secret_keys(obj))}, the chart needs {sorted(_SECRET_FIELDS[key])}")
+        elif _secret_keys(secret) != _SECRET_FIELDS[key]:
+            problems.append(f"{schemas.describe(secret)}: holds {sorted(_secret_keys(secret))}, the chart needs {sorted(_SECRET_FIELDS[key])}")
 
     # HelmReleases
     releases = [o for _, o in objects if o["kind"] == "HelmRelease"]

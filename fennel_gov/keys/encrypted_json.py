@@ -76,9 +76,12 @@ def encrypt_account(
 
     salt = os.urandom(_SALT) if salt is None else salt
     nonce = os.urandom(_NONCE) if nonce is None else nonce
-    if store_seed and pair.seed is None:
+    if not store_seed:
+        secret = _secret_for_pkcs8(pair)
+    elif pair.seed is None:
         raise InvalidKeyFile("this key has no seed to store (it was derived through a soft junction)")
-    secret = pair.seed if store_seed else _secret_for_pkcs8(pair)
+    else:
+        secret = pair.seed
     body = PKCS8_HEADER + secret + PKCS8_DIVIDER + pair.public
     key = _scrypt_key(password, salt, SCRYPT_N, SCRYPT_P, SCRYPT_R)
     sealed = SecretBox(key).encrypt(body, nonce).ciphertext
@@ -181,7 +184,9 @@ def decrypt_account(document: dict[str, Any] | str | bytes, password: SecretStr)
             raise InvalidKeyFile("the key file's address does not match the key inside it; the file is damaged")
     else:
         address = ss58.encode(pair.account_id, 42)
-    meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
+    meta = document.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     return EncryptedAccount(pair=pair, address=address, meta=meta)
 
 

@@ -369,7 +369,9 @@ class Runtime:
         memory = wasmtime.Memory(store, wasmtime.MemoryType(wasmtime.Limits(pages, pages)))
         allocator = wasmtime.Instance(store, _allocator_module(), [memory]).exports(store)
         heap = memory_view(ctypes.addressof(memory.data_ptr(store).contents), memory.data_len(store))
-        py_allocator = PyAllocator(ctypes.addressof(allocator["state"].data_ptr(store).contents), heap, store)
+        state = allocator["state"]
+        assert isinstance(state, wasmtime.Memory)  # our own allocator module exports it as a memory
+        py_allocator = PyAllocator(ctypes.addressof(state.data_ptr(store).contents), heap, store)
         context = HostContext(
             store=store,
             memory=memory,
@@ -416,13 +418,17 @@ class Runtime:
             first = (str(exc).strip().splitlines() or ["unknown reason"])[0]
             raise BadInput(f"the runtime cannot be instantiated ({first}); it is not a Substrate runtime") from None
         exports = instance.exports(store)
-        heap_base = exports["__heap_base"].value(store)
+        heap_base_global = exports["__heap_base"]
+        assert isinstance(heap_base_global, wasmtime.Global)  # _exported_functions checked its type
+        heap_base = heap_base_global.value(store)
+        entry = exports[function]
+        assert isinstance(entry, wasmtime.Func)  # _exported_functions lists only (i32, i32) -> i64 functions
         if not isinstance(heap_base, int) or not 0 <= heap_base < memory.data_len(store):
             raise BadInput("the runtime's __heap_base is not an address in its memory; it is not a Substrate runtime")
         try:
             allocator["init"](store, heap_base)
             pointer = context.give(data)
-            packed = exports[function](store, pointer, len(data)) & _MASK64
+            packed = entry(store, pointer, len(data)) & _MASK64
         except (wasmtime.Trap, wasmtime.WasmtimeError, HostError) as exc:
             raise RuntimeTrap(self._explain(context, function, exc)) from None
         out_ptr, out_len = packed & _MASK32, packed >> 32

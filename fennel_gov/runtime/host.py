@@ -41,7 +41,7 @@ class HostContext:
     logs: list[tuple[int, str, str]] = field(default_factory=list)
     failure: str | None = None
     func_envs: list[int] = field(default_factory=list)  # host functions to release after the call
-    heap: memoryview | None = None  # the runtime's memory, viewed in place
+    heap: memoryview = field(kw_only=True)  # the runtime's memory, viewed in place
     max_storage_bytes: int | None = None  # Storage.size past which a write fails the call
     max_log_bytes: int = 1024 * 1024  # log text kept; later messages are dropped
     log_bytes: int = 0
@@ -49,7 +49,6 @@ class HostContext:
     last_error_log: str | None = None  # kept even when logs are dropped: it explains a panic
 
     def __post_init__(self) -> None:
-        assert self.heap is not None
         self._size = len(self.heap)
 
     def add_log(self, level: int, target: str, message: str) -> None:

@@ -7,6 +7,7 @@ bools must use their two defined bytes, and a length can never exceed the bytes 
 
 from __future__ import annotations
 
+import builtins  # the Reader's methods named str/bool/bytes shadow the builtins inside its class body
 import struct
 
 
@@ -91,17 +92,17 @@ class Reader:
         except UnicodeDecodeError:
             raise ScaleError(f"byte {start}: a string is not valid UTF-8") from None
 
-    def strs(self) -> list[str]:
+    def strs(self) -> list[builtins.str]:
         return [self.str() for _ in range(self.length())]
 
-    def option_flag(self) -> bool:
+    def option_flag(self) -> builtins.bool:
         """The tag byte of an ``Option``: True when a value follows."""
         tag = self.u8()
         if tag > 1:
             raise ScaleError(f"byte {self.offset - 1}: an Option tag is 0 or 1, got {tag}")
         return tag == 1
 
-    def option_str(self) -> str | None:
+    def option_str(self) -> builtins.str | None:
         return self.str() if self.option_flag() else None
 
 

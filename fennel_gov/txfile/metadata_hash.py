@@ -365,8 +365,13 @@ class _Transform:
         path = vec([string(segment) for segment in ty.path])
         type_id = compact(self.new_id[frame_id])
         kind, body = ty.kind, ty.body
+        # the body's shape follows from its kind (see PortableType); the parser built it that way
+        if kind == v15.SEQUENCE:
+            assert isinstance(body, int)
+            return [path + bytes([_T_SEQUENCE]) + self.ref(body) + type_id]
+        assert isinstance(body, tuple)
         if kind == v15.VARIANT:
-            variants = sorted(body, key=lambda v: v.index)  # type: ignore[arg-type]
+            variants = sorted(body, key=lambda v: v.index)
             indices = [v.index for v in variants]
             if len(set(indices)) != len(indices):
                 raise ScaleError(f"type {frame_id} repeats a variant index")
@@ -376,16 +381,14 @@ class _Transform:
                 for v in variants
             ]
         if kind == v15.COMPOSITE:
-            type_def = bytes([_T_COMPOSITE]) + self._fields(body)  # type: ignore[arg-type]
-        elif kind == v15.SEQUENCE:
-            type_def = bytes([_T_SEQUENCE]) + self.ref(body)  # type: ignore[arg-type]
+            type_def = bytes([_T_COMPOSITE]) + self._fields(body)
         elif kind == v15.ARRAY:
-            length, inner = body  # type: ignore[misc]
+            length, inner = body
             type_def = bytes([_T_ARRAY]) + length.to_bytes(4, "little") + self.ref(inner)
         elif kind == v15.TUPLE:
-            type_def = bytes([_T_TUPLE]) + vec([self.ref(t) for t in body])  # type: ignore[attr-defined]
+            type_def = bytes([_T_TUPLE]) + vec([self.ref(t) for t in body])
         else:  # bit sequence
-            type_def = bytes([_T_BIT_SEQUENCE]) + self._bit_sequence(frame_id, *body)  # type: ignore[misc]
+            type_def = bytes([_T_BIT_SEQUENCE]) + self._bit_sequence(frame_id, *body)
         return [path + type_def + type_id]
 
     def _bit_sequence(self, frame_id: int, store: int, order: int) -> bytes:

@@ -199,7 +199,7 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
             f"{format_amount(max_tip, decimals, symbol)} allowed; a sudo action needs no tip. Do not sign it, "
             "or raise --max-tip if you meant it")
     era = tx.era
-    if era.immortal:
+    if era.period is None:  # immortal
         era_view: dict[str, Any] = {"kind": "immortal"}
     else:
         era_view = {

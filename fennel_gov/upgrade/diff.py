@@ -294,7 +294,7 @@ def _consensus(old: RuntimeFacts, new: RuntimeFacts, out: list[Finding]) -> None
         out.append(Finding("error", "no_grandpa_authorities", "GrandpaApi_grandpa_authorities", "the new runtime reports no GRANDPA authority over its own genesis"))
     # On a live chain the authorities come from its state, not from a preset: a difference here
     # only says the presets differ, so it is information.
-    if a.aura_authorities != b.aura_authorities and None not in (a.aura_authorities, b.aura_authorities):
+    if a.aura_authorities is not None and b.aura_authorities is not None and a.aura_authorities != b.aura_authorities:
         out.append(Finding("info", "preset_authorities_changed", "AuraApi_authorities", "the development presets name other Aura authorities", list(a.aura_authorities), list(b.aura_authorities)))
-    if a.grandpa_authorities != b.grandpa_authorities and None not in (a.grandpa_authorities, b.grandpa_authorities):
+    if a.grandpa_authorities is not None and b.grandpa_authorities is not None and a.grandpa_authorities != b.grandpa_authorities:
         out.append(Finding("info", "preset_authorities_changed", "GrandpaApi_grandpa_authorities", "the development presets name other GRANDPA authorities"))
