@@ -437,8 +437,13 @@ def rotate_on_node(node_url: str, owner: bytes) -> tuple[SessionKeys, bytes]:
         node.close()
 
 
-def connect(url: str, genesis_hash: str | None = None, *, name: str | None = None, timeout: float = 10.0) -> Network:
-    """Connect to the node at ``url``; with ``genesis_hash``, refuse any other chain."""
+def connect(url: str, genesis_hash: str | None = None, *, name: str | None = None, timeout: float | None = None) -> Network:
+    """Connect to the node at ``url``; with ``genesis_hash``, refuse any other chain.
+
+    ``timeout`` bounds connecting and each answer (default ``FENNEL_GOV_RPC_TIMEOUT``, else 10 s)."""
     from fennel_gov.governance.config import _check_url
+    from fennel_gov.governance.rpc import default_timeout
+
+    timeout = default_timeout() if timeout is None else timeout
 
     return Network(Chain(NetworkConfig(url=_check_url(url), name=name, genesis_hash=genesis_hash), timeout=timeout))

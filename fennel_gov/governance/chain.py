@@ -14,6 +14,7 @@ from typing import Any, Callable
 from fennel_gov._codec import blake2_256
 from fennel_gov.errors import BadInput, Failure
 from fennel_gov.governance.config import Network
+from fennel_gov.governance.rpc import TransportError
 from fennel_gov.governance.validator_set import SetSnapshot
 from fennel_gov.keys import KeyPair, Scheme, SessionKeys, ss58
 
@@ -23,6 +24,10 @@ REQUIRED_PALLETS = ("Sudo", "Session", "ValidatorManager")
 
 class Unreachable(BadInput):
     """The node could not be reached (exit 2: fix the URL, the tunnel or the node)."""
+
+
+# A dropped or garbled connection in the middle of a command: reconnect and look again.
+LINK_ERRORS = (Unreachable, TransportError)
 
 
 class ChainMismatch(BadInput):
@@ -55,15 +60,17 @@ class Chain:
     def _connect(self):
         from substrateinterface import SubstrateInterface
 
+        from fennel_gov.governance.rpc import RpcClient, bounded_transport
+
         url = self.network.url
-        options = {"timeout": self.timeout} if url.startswith("ws") else {}
-        try:
-            return SubstrateInterface(url=url, ss58_format=self.ss58_format, ws_options=options, auto_reconnect=True)
-        except _connection_errors() as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise Unreachable(
-                f"cannot reach {url} ({reason}); check the URL and port, that the node is running, or open the SSH tunnel"
-            ) from None
+        self.client = RpcClient(url, self.timeout)
+        # Built on the http form of the URL (which opens nothing), then given our bounded transport:
+        # every request substrate-interface makes has a deadline and a size cap.
+        substrate = SubstrateInterface(url="http" + url[url.index(":"):] if url.startswith("ws") else url,
+                                       ss58_format=self.ss58_format, auto_reconnect=False, auto_discover=False)
+        substrate.transport = bounded_transport(self.client)
+        substrate.url = url
+        return substrate
 
     def reconnect(self) -> None:
         try:
@@ -73,7 +80,12 @@ class Chain:
         self.substrate = self._connect()
 
     def _check_chain(self) -> str:
-        genesis = self.rpc("chain_getBlockHash", [0])
+        from fennel_gov.governance.rpc import RpcUnreachable
+
+        try:
+            genesis = self.client.call("chain_getBlockHash", [0])
+        except RpcUnreachable as exc:
+            raise Unreachable(f"cannot reach the node: {exc}; or open the SSH tunnel") from None
         expected = self.network.genesis_hash
         if expected:
             if genesis == CHOPSTICKS_PLACEHOLDER:
@@ -100,8 +112,10 @@ class Chain:
             reply = self.substrate.rpc_request(method, params)
         except SubstrateRequestException as exc:
             raise Failure(f"the node refused {method}: {exc}") from None
+        except TransportError:
+            raise
         except _connection_errors() as exc:
-            raise Unreachable(f"lost the connection to {self.network.url} during {method} ({type(exc).__name__})") from None
+            raise TransportError(f"lost the connection to {self.network.url} during {method} ({type(exc).__name__})") from None
         if "error" in reply:
             raise Failure(f"the node refused {method}: {reply['error']}")
         return reply.get("result")
@@ -114,8 +128,10 @@ class Chain:
             reply = self.substrate.rpc_request("author_submitExtrinsic", [extrinsic_hex])
         except SubstrateRequestException as exc:
             raise Failure(_explain_pool_error(exc.args[0] if exc.args else exc, signer_address)) from None
+        except TransportError:
+            raise
         except _connection_errors() as exc:
-            raise Unreachable(f"lost the connection to {self.network.url} while submitting ({type(exc).__name__})") from None
+            raise TransportError(f"lost the connection to {self.network.url} while submitting ({type(exc).__name__})") from None
         if "error" in reply:
             raise Failure(_explain_pool_error(reply["error"], signer_address))
 

@@ -11,7 +11,8 @@ import time
 from typing import Any, Callable
 
 from fennel_gov.errors import Failure, SubmissionFailed  # noqa: F401 - SubmissionFailed re-exported
-from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, Unreachable, extrinsic_hash
+from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, LINK_ERRORS, extrinsic_hash
+from fennel_gov.governance.rpc import TransportError
 
 HINTS = {
     "NoKeysRegistered": "the validator must set its session keys first: 'fennel-gov rotate-keys' on its node, or 'fennel-gov set-keys'",
@@ -24,6 +25,9 @@ HINTS = {
     "NoAccount": "the signing account does not exist on chain: fund it first",
     "BadOrigin": "the signer may not make this call",
 }
+
+
+LOST_SUBMIT_WINDOW = 12.0  # seconds to look for an extrinsic whose submission lost its answer (two 6 s blocks)
 
 
 class SubmissionTimedOut(Failure):
@@ -87,6 +91,35 @@ def _find(chain: Chain, target: str, start: int, until: int) -> tuple[int, str] 
     return None
 
 
+def _look_after_lost_submit(chain: Chain, data: str, target: str, start: int) -> tuple[tuple[int, str] | None, int]:
+    """After a submission whose answer was lost: (block holding it or None, last block scanned); raise if it is nowhere."""
+    try:
+        chain.reconnect()
+        scanned = start - 1
+        # A node that is building a block holds it in neither place for a moment: look for a while.
+        settle = time.monotonic() + LOST_SUBMIT_WINDOW
+        while True:
+            best = chain.best_number()
+            found = _find(chain, target, scanned + 1, best)
+            if found is not None:
+                return found, scanned
+            scanned = best
+            if data in (chain.rpc("author_pendingExtrinsics", []) or []):
+                return None, scanned
+            if time.monotonic() >= settle:
+                break
+            time.sleep(0.5)
+    except LINK_ERRORS as exc:
+        raise Failure(
+            f"the connection to {chain.network.url} dropped while submitting {target} and could not be restored ({exc}); "
+            "it may still land: check with 'fennel-gov status' before trying again"
+        ) from None
+    raise Failure(
+        f"the connection to {chain.network.url} dropped while submitting {target}, and the node has it neither in its "
+        "pool nor in a block: it was not sent, nothing changed; run the command again"
+    )
+
+
 def submit_and_watch(
     chain: Chain,
     call,
@@ -137,11 +170,16 @@ def send_and_watch(
     say = progress or (lambda _message: None)
     target = extrinsic_hash(data)
     start = chain.best_number() + 1
-    chain.submit_raw(data, signer_address)  # sent once; from here on we only look
-    say(f"submitted {target}, waiting for it to be {wait}")
     deadline = time.monotonic() + timeout
     scanned = start - 1
     found: tuple[int, str] | None = None
+    try:
+        chain.submit_raw(data, signer_address)  # sent once; from here on we only look
+    except TransportError:
+        # The node may have taken it before the link broke: look for it by hash, never send it again.
+        say("the connection dropped while submitting; reconnecting to look for the extrinsic (it is not sent again)")
+        found, scanned = _look_after_lost_submit(chain, data, target, start)
+    say(f"submitted {target}, waiting for it to be {wait}")
     while time.monotonic() < deadline:
         try:
             best = chain.best_number()
@@ -170,12 +208,12 @@ def send_and_watch(
                     # our block lost a fork: look again from there
                     say(f"block #{number} was replaced by a fork; looking again")
                     found, scanned = None, number - 1
-        except Unreachable:
+        except LINK_ERRORS:
             say("connection lost; reconnecting (the extrinsic is not sent again)")
             time.sleep(poll)
             try:
                 chain.reconnect()
-            except Unreachable:
+            except LINK_ERRORS:
                 pass
             continue
         time.sleep(poll)

@@ -1,0 +1,129 @@
+"""Network I/O: every transport bounded (loopback fault stand-ins), a lost answer to a submission
+survived without a second submission, check-network concurrent with a timeout, and the request counts
+of the common commands against the real runtime under chopsticks (counts, not times)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.chopsticks import Chopsticks
+from tests.fault_proxy import FaultServer, ForwardingProxy
+
+ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+TIMEOUT = 2.0
+
+
+@pytest.fixture
+def short_timeout(monkeypatch):
+    monkeypatch.setenv("FENNEL_GOV_RPC_TIMEOUT", str(TIMEOUT))
+
+
+def _bounded(cli, url: str) -> tuple:
+    started = time.monotonic()
+    run = cli("status", "--url", url, "--json")
+    return run, time.monotonic() - started
+
+
+def _clear_error(run) -> None:
+    assert run.exit_code in (1, 2), run
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+# Generous bounds: they catch a hang (the faults below used to take forever or 56 s), not a slow machine.
+def test_a_hung_http_endpoint_is_an_error_after_the_timeout(cli, short_timeout):
+    with FaultServer("hang") as server:
+        run, elapsed = _bounded(cli, server.url)
+    _clear_error(run)
+    assert "did not answer" in run.stderr or "no answer" in run.stderr
+    assert elapsed < TIMEOUT * 4 + 5
+
+
+def test_a_websocket_endpoint_streaming_unrelated_messages_is_an_error_after_the_timeout(cli, short_timeout):
+    with FaultServer("ws-spam") as server:
+        run, elapsed = _bounded(cli, server.url)
+        assert server.sent > 0  # it did spam
+    _clear_error(run)
+    assert elapsed < TIMEOUT * 4 + 5
+
+
+@pytest.mark.parametrize("mode", ["garbage"])
+def test_a_reply_that_is_not_json_is_a_clear_error(cli, short_timeout, mode):
+    with FaultServer(mode) as server:
+        run, elapsed = _bounded(cli, server.url)
+    _clear_error(run)
+    assert "not JSON" in run.stderr
+    assert elapsed < TIMEOUT * 4 + 5
+
+
+@pytest.mark.parametrize("mode", ["huge", "ws-huge"])
+def test_an_oversized_reply_is_cut_at_the_cap(cli, monkeypatch, mode):
+    monkeypatch.setenv("FENNEL_GOV_RPC_TIMEOUT", "30")  # the cap, not the clock, must stop it
+    with FaultServer(mode) as server:
+        run, elapsed = _bounded(cli, server.url)
+        sent = server.sent
+    _clear_error(run)
+    assert "larger than 64 MiB" in run.stderr
+    assert sent < 200 * 2**20  # stopped reading long before the 300 MB the server had to send
+    assert elapsed < 30
+
+
+# -- against the real runtime ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
+    yield node
+    node.stop()
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    # A cache of our own: the signer locks and the metadata cache of other tests stay apart.
+    monkeypatch.setenv("FENNEL_GOV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def _session_keys(suri: str) -> str:
+    from fennel_gov.keys import SessionKeys, pair_from_suri
+
+    return SessionKeys.from_pairs(pair_from_suri(suri, "sr25519"), pair_from_suri(suri, "ed25519")).to_hex()
+
+
+@pytest.mark.chain
+@pytest.mark.parametrize("fault", ["close", "garbage"])
+def test_a_lost_answer_to_the_submission_is_found_by_hash_and_never_sent_twice(cli, chain, fault):
+    proxy = ForwardingProxy(chain.url, after_submit=fault)
+    with proxy as url:
+        run = cli("set-keys", _session_keys("//Alice"), "--url", url, "--signer", "stdin", "--yes", "--wait", "included",
+                  "--json", stdin="//Alice\n")
+    assert run.exit_code == 0, run.stderr
+    assert proxy.counts["author_submitExtrinsic"] == 1
+    assert run.json["block_number"] > 0
+
+
+@pytest.mark.chain
+def test_check_network_asks_every_node_at_once_and_reports_a_hung_one_after_the_timeout(cli, chain):
+    # Four nodes that take 0.4 s per request (6 requests: 2.4 s each, 9.6 s one after another) and one
+    # that never answers: asked at once, the whole check takes about the --timeout.
+    slow = [FaultServer("delay", upstream=chain.url, delay=0.4) for _ in range(4)]
+    hung = FaultServer("hang")
+    try:
+        started = time.monotonic()
+        run = cli("check-network", *[s.url for s in slow], hung.url, "--timeout", "4", "--json")
+        elapsed = time.monotonic() - started
+    finally:
+        for server in [*slow, hung]:
+            server.close()
+    assert run.exit_code == 1
+    nodes = {n["url"]: n for n in run.json["nodes"]}
+    assert all(nodes[s.url]["reachable"] for s in slow)
+    assert not nodes[hung.url]["reachable"] and "within 4 s" in nodes[hung.url]["error"]
+    assert any(hung.url in p and "unreachable" in p for p in run.json["problems"])
+    assert elapsed < 8  # one after another it would be over 13 s
+
+
+def test_check_network_refuses_a_timeout_that_is_not_positive(cli):
+    run = cli("check-network", "ws://127.0.0.1:1", "--timeout", "0")
+    assert run.exit_code == 2 and "--timeout" in run.stderr
