@@ -213,3 +213,89 @@ class ForwardingProxy:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class CountingRelay:
+    """A loopback TCP relay in front of a ws:// node that counts the JSON-RPC requests the client sends
+    (it reads the client's WebSocket frames; the bytes pass through unchanged)."""
+
+    def __init__(self, upstream_ws: str) -> None:
+        self.upstream_port = int(upstream_ws.rsplit(":", 1)[1].strip("/"))
+        self.counts: Counter[str] = Counter()
+        self.lock = threading.Lock()
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(32)
+        self.url = f"ws://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def reset(self) -> None:
+        with self.lock:
+            self.counts.clear()
+
+    def _accept(self) -> None:
+        while self.running:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket, count: bool) -> None:
+        buffer, handshaken = b"", False
+        try:
+            while chunk := source.recv(65536):
+                target.sendall(chunk)
+                if not count:
+                    continue
+                buffer += chunk
+                if not handshaken:
+                    if b"\r\n\r\n" not in buffer:
+                        continue
+                    buffer, handshaken = buffer.split(b"\r\n\r\n", 1)[1], True
+                buffer = self._frames(buffer)
+        except OSError:
+            pass
+        for sock in (source, target):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _frames(self, buffer: bytes) -> bytes:
+        while len(buffer) >= 2:
+            opcode, length, offset = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+            if length == 126:
+                length, offset = int.from_bytes(buffer[2:4], "big"), 4
+            elif length == 127:
+                length, offset = int.from_bytes(buffer[2:10], "big"), 10
+            masked = buffer[1] & 0x80
+            end = offset + (4 if masked else 0) + length
+            if len(buffer) < end:
+                break
+            payload = buffer[end - length : end]
+            if masked:
+                mask = buffer[offset : offset + 4]
+                payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            if opcode == 1:
+                try:
+                    message = json.loads(payload)
+                except ValueError:
+                    message = None
+                messages = message if isinstance(message, list) else [message]
+                with self.lock:
+                    self.counts.update(m["method"] for m in messages if isinstance(m, dict) and "method" in m)
+            buffer = buffer[end:]
+        return buffer
+
+    def close(self) -> None:
+        self.running = False
+        self.listener.close()

@@ -127,3 +127,77 @@ def test_check_network_asks_every_node_at_once_and_reports_a_hung_one_after_the_
 def test_check_network_refuses_a_timeout_that_is_not_positive(cli):
     run = cli("check-network", "ws://127.0.0.1:1", "--timeout", "0")
     assert run.exit_code == 2 and "--timeout" in run.stderr
+
+
+# -- request counts (counts, not times) -----------------------------------------------------------
+
+
+@pytest.fixture
+def counted(chain):
+    from tests.fault_proxy import CountingRelay
+
+    relay = CountingRelay(chain.url)
+    yield relay
+    relay.close()
+
+
+@pytest.mark.chain
+def test_status_reads_at_one_block_in_batches_and_a_second_command_fetches_no_metadata(cli, counted):
+    first = cli("status", "--url", counted.url, "--json")
+    assert first.exit_code == 0, first.stderr
+    assert counted.counts["state_getMetadata"] == 1
+    counted.reset()
+    second = cli("status", "--url", counted.url, "--json")
+    assert second.exit_code == 0 and second.json["validators"] == first.json["validators"]
+    assert counted.counts["state_getMetadata"] == 0
+    assert counted.counts["state_queryStorageAt"] == 2 and "state_getStorage" not in counted.counts
+    assert counted.total <= 8, dict(counted.counts)
+
+
+@pytest.mark.chain
+def test_add_validator_dry_run_needs_at_most_12_requests(cli, counted):
+    cli("status", "--url", counted.url)  # the metadata cache
+    counted.reset()
+    run = cli("add-validator", ALICE, "--url", counted.url, "--signer", "stdin", "--dry-run", "--force", "--json", stdin="//Alice\n")
+    assert run.exit_code == 0, run.stderr
+    assert int(run.json["fee_estimate"]) > 0
+    assert counted.total <= 12, dict(counted.counts)
+
+
+@pytest.mark.chain
+@pytest.mark.parametrize("wait", ["included", "finalized"])
+def test_set_keys_is_followed_by_a_subscription_in_at_most_10_requests(cli, counted, wait):
+    cli("status", "--url", counted.url)
+    counted.reset()
+    run = cli("set-keys", _session_keys("//Alice"), "--url", counted.url, "--signer", "stdin", "--yes", "--wait", wait,
+              "--json", stdin="//Alice\n")
+    assert run.exit_code == 0, run.stderr
+    assert run.json["success"] is True and run.json["next_keys_confirmed"] is True
+    assert counted.counts["author_submitAndWatchExtrinsic"] == 1 and "author_submitExtrinsic" not in counted.counts
+    # No polling: no head is asked for after the submission.
+    assert "chain_getFinalizedHead" not in counted.counts and counted.counts["chain_getHeader"] == 1
+    assert counted.total <= 10, dict(counted.counts)
+
+
+@pytest.mark.chain
+def test_status_requests_do_not_grow_with_the_validator_set(cli, chain, counted):
+    from fennel_gov._codec import blake2_256
+    from fennel_gov.keys import ss58
+    from tests.chopsticks import rpc
+
+    cli("status", "--url", counted.url)
+    counted.reset()
+    small = cli("status", "--url", counted.url, "--json")
+    assert small.exit_code == 0, small.stderr
+    before = counted.total
+    validators = small.json["validators"]
+    many = validators + [ss58.encode(blake2_256(b"validator %d" % i), 42) for i in range(100)]
+    rpc(chain.url, "dev_setStorage", [{"Session": {"Validators": many}}])
+    try:
+        counted.reset()
+        large = cli("status", "--url", counted.url, "--json")
+        assert large.exit_code == 0, large.stderr
+        assert large.json["validators"] == many and len(large.json["next_keys"]) >= 101
+        assert counted.total == before, dict(counted.counts)
+    finally:
+        rpc(chain.url, "dev_setStorage", [{"Session": {"Validators": validators}}])

@@ -192,12 +192,10 @@ class Network:
         )
 
     def _account_exists(self, address: str) -> bool:
-        account = self.chain.query("System", "Account", [address]) or {}
-        return int(account.get("providers", 0)) > 0
+        return int(self.chain.account(address).get("providers", 0)) > 0
 
     def _free_balance(self, address: str) -> int:
-        account = self.chain.query("System", "Account", [address]) or {}
-        return int((account.get("data") or {}).get("free", 0))
+        return int((self.chain.account(address).get("data") or {}).get("free", 0))
 
     def _sudo(self) -> str | None:
         sudo = self.chain.query("Sudo", "Key")
@@ -331,6 +329,9 @@ class Network:
         if _signer_address(signer, self.chain.ss58_format) != prepared.signer:
             raise BadInput("sign with the key the call was prepared for")
         deadline = time.monotonic() + timeout
+        if prepared.expect_keys is not None:
+            # Read with the receipt's events, in the same request.
+            self.chain.prefetch = [("Session", "NextKeys", [prepared.expect_keys[0]])]
         receipt = self.chain.submit(
             prepared.call, ChainSigner(signer, self.chain.ss58_format),
             wait="included" if wait == "included" else "finalized", timeout=timeout, progress=progress,
