@@ -161,6 +161,8 @@ def test_add_validator_dry_run_needs_at_most_12_requests(cli, counted):
     run = cli("add-validator", ALICE, "--url", counted.url, "--signer", "stdin", "--dry-run", "--force", "--json", stdin="//Alice\n")
     assert run.exit_code == 0, run.stderr
     assert int(run.json["fee_estimate"]) > 0
+    # Every read at the block pinned from the first header: no block hash is asked for but genesis's.
+    assert counted.counts["chain_getBlockHash"] == 1 and counted.counts["chain_getHeader"] == 2
     assert counted.total <= 12, dict(counted.counts)
 
 
