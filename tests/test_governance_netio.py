@@ -203,3 +203,38 @@ def test_status_requests_do_not_grow_with_the_validator_set(cli, chain, counted)
         assert counted.total == before, dict(counted.counts)
     finally:
         rpc(chain.url, "dev_setStorage", [{"Session": {"Validators": validators}}])
+
+
+# -- the pieces ---------------------------------------------------------------------------------
+
+
+@pytest.mark.chain
+def test_a_block_hash_computed_from_its_header_is_the_nodes(chain):
+    from fennel_gov.governance.chain import header_hash
+    from tests.chopsticks import rpc
+
+    chain.new_blocks(1)
+    best = rpc(chain.url, "chain_getBlockHash")
+    assert header_hash(rpc(chain.url, "chain_getHeader", [best])) == best
+
+
+def test_the_metadata_cache_round_trips_and_ignores_what_does_not_match(tmp_path, monkeypatch):
+    from fennel_gov.governance import runtime_cache
+
+    monkeypatch.setenv("FENNEL_GOV_CACHE_DIR", str(tmp_path))
+    genesis = "0x" + "ab" * 32
+    version = {"specName": "fennel", "specVersion": 102, "transactionVersion": 1}
+    assert runtime_cache.load(genesis, 102) is None
+    runtime_cache.store(genesis, version, "0x6d657461")
+    assert runtime_cache.load(genesis, 102) == (version, "0x6d657461")
+    assert runtime_cache.load(genesis, 103) is None  # another runtime: fetched, not guessed
+    assert runtime_cache.load("0x" + "cd" * 32, 102) is None  # another chain
+    [path] = (tmp_path / "metadata").iterdir()
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temporary left behind
+    path.write_text("{not json")
+    assert runtime_cache.load(genesis, 102) is None
+    path.write_text('{"genesis_hash": "%s", "version": {"specVersion": 101}, "metadata": "0x00"}' % genesis)
+    assert runtime_cache.load(genesis, 102) is None  # a file that names another version than its name
+    monkeypatch.setenv("FENNEL_GOV_CACHE_DIR", "")
+    runtime_cache.store(genesis, version, "0x00")  # caching off: nothing written, no error
+    assert runtime_cache.load(genesis, 102) is None
