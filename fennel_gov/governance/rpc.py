@@ -180,7 +180,11 @@ class RpcClient:
 
     def _keep_notification(self, message: Any) -> None:
         if isinstance(message, dict) and isinstance(message.get("params"), dict) and "subscription" in message["params"]:
-            queue = self._notifications.setdefault(str(message["params"]["subscription"]), [])
+            # Bounded: a node streaming notifications nobody asked for cannot grow memory without end.
+            key = str(message["params"]["subscription"])
+            if key not in self._notifications and len(self._notifications) >= 64:
+                return
+            queue = self._notifications.setdefault(key, [])
             if len(queue) < 1024:
                 queue.append(message["params"].get("result"))
 
