@@ -238,3 +238,36 @@ def test_the_metadata_cache_round_trips_and_ignores_what_does_not_match(tmp_path
     monkeypatch.setenv("FENNEL_GOV_CACHE_DIR", "")
     runtime_cache.store(genesis, version, "0x00")  # caching off: nothing written, no error
     assert runtime_cache.load(genesis, 102) is None
+
+
+@pytest.mark.chain
+def test_a_connection_cut_while_waiting_is_survived_by_finding_the_extrinsic_by_hash(cli, chain):
+    import threading
+
+    from tests.chopsticks import rpc
+    from tests.tcp_proxy import CuttableRelay
+
+    alice_nonce = lambda: int(rpc(chain.url, "system_accountNextIndex", [ALICE]))  # noqa: E731
+    before = alice_nonce()
+    relay = CuttableRelay(chain.port)
+    rpc(chain.url, "dev_setBlockBuildMode", ["Manual"])
+    result = {}
+    try:
+        worker = threading.Thread(target=lambda: result.update(run=cli(
+            "set-keys", _session_keys("//Alice"), "--url", f"ws://127.0.0.1:{relay.port}", "--signer", "stdin", "--yes",
+            "--wait", "included", "--timeout", "60", "--json", stdin="//Alice\n")))
+        worker.start()
+        deadline = time.monotonic() + 60
+        while not rpc(chain.url, "author_pendingExtrinsics") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert rpc(chain.url, "author_pendingExtrinsics"), "the extrinsic never reached the pool"
+        relay.cut()  # the subscription dies before the extrinsic is in a block
+        chain.new_blocks(1)
+        worker.join(90)
+    finally:
+        rpc(chain.url, "dev_setBlockBuildMode", ["Instant"])
+        relay.close()
+    run = result["run"]
+    assert run.exit_code == 0, run.stderr
+    assert run.json["success"] is True and run.json["block_number"] > 0
+    assert alice_nonce() == before + 1  # sent once
