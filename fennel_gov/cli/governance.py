@@ -308,12 +308,16 @@ def status(
 def check_network(
     urls: Annotated[list[str], typer.Argument(help="Node RPC URLs to compare.")],
     finality_lag: Annotated[int, typer.Option("--finality-lag", help="Flag nodes whose finality trails by more blocks than this.")] = 20,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each node (all are asked at once); a node silent longer is unreachable.")] = 5.0,
     as_json: Json = False,
 ) -> None:
     """For each node: reachable, genesis, runtime, best/finalized, peers — and what disagrees."""
+    from fennel_gov.errors import BadInput
     from fennel_gov.governance.health import check_nodes
 
-    report = check_nodes(urls, finality_lag=finality_lag)
+    if not 0 < timeout < float("inf"):
+        raise BadInput(f"--timeout takes a positive number of seconds, not {timeout:g}")
+    report = check_nodes(urls, finality_lag=finality_lag, timeout=timeout)
     if as_json:
         emit_json(report)
     else:

@@ -192,12 +192,10 @@ class Network:
         )
 
     def _account_exists(self, address: str) -> bool:
-        account = self.chain.query("System", "Account", [address]) or {}
-        return int(account.get("providers", 0)) > 0
+        return int(self.chain.account(address).get("providers", 0)) > 0
 
     def _free_balance(self, address: str) -> int:
-        account = self.chain.query("System", "Account", [address]) or {}
-        return int((account.get("data") or {}).get("free", 0))
+        return int((self.chain.account(address).get("data") or {}).get("free", 0))
 
     def _sudo(self) -> str | None:
         sudo = self.chain.query("Sudo", "Key")
@@ -331,6 +329,9 @@ class Network:
         if _signer_address(signer, self.chain.ss58_format) != prepared.signer:
             raise BadInput("sign with the key the call was prepared for")
         deadline = time.monotonic() + timeout
+        if prepared.expect_keys is not None:
+            # Read with the receipt's events, in the same request.
+            self.chain.prefetch = [("Session", "NextKeys", [prepared.expect_keys[0]])]
         receipt = self.chain.submit(
             prepared.call, ChainSigner(signer, self.chain.ss58_format),
             wait="included" if wait == "included" else "finalized", timeout=timeout, progress=progress,
@@ -437,8 +438,13 @@ def rotate_on_node(node_url: str, owner: bytes) -> tuple[SessionKeys, bytes]:
         node.close()
 
 
-def connect(url: str, genesis_hash: str | None = None, *, name: str | None = None, timeout: float = 10.0) -> Network:
-    """Connect to the node at ``url``; with ``genesis_hash``, refuse any other chain."""
+def connect(url: str, genesis_hash: str | None = None, *, name: str | None = None, timeout: float | None = None) -> Network:
+    """Connect to the node at ``url``; with ``genesis_hash``, refuse any other chain.
+
+    ``timeout`` bounds connecting and each answer (default ``FENNEL_GOV_RPC_TIMEOUT``, else 10 s)."""
     from fennel_gov.governance.config import _check_url
+    from fennel_gov.governance.rpc import default_timeout
+
+    timeout = default_timeout() if timeout is None else timeout
 
     return Network(Chain(NetworkConfig(url=_check_url(url), name=name, genesis_hash=genesis_hash), timeout=timeout))

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from fennel_gov._codec import blake2_256
 from fennel_gov.errors import BadInput, Failure
 from fennel_gov.governance.config import Network
+from fennel_gov.governance.rpc import TransportError
 from fennel_gov.governance.validator_set import SetSnapshot
 from fennel_gov.keys import KeyPair, Scheme, SessionKeys, ss58
 
@@ -23,6 +24,10 @@ REQUIRED_PALLETS = ("Sudo", "Session", "ValidatorManager")
 
 class Unreachable(BadInput):
     """The node could not be reached (exit 2: fix the URL, the tunnel or the node)."""
+
+
+# A dropped or garbled connection in the middle of a command: reconnect and look again.
+LINK_ERRORS = (Unreachable, TransportError)
 
 
 class ChainMismatch(BadInput):
@@ -47,6 +52,8 @@ class Chain:
         self.network = network
         self.ss58_format = ss58_format
         self.timeout = timeout
+        self._pin_fresh = True
+        self.prefetch: list[tuple[str, str, list[Any]]] = []  # storage read along with the next new block's
         self.substrate = self._connect()
         self.genesis_hash = self._check_chain()
 
@@ -55,25 +62,29 @@ class Chain:
     def _connect(self):
         from substrateinterface import SubstrateInterface
 
+        from fennel_gov.governance.rpc import RpcClient, bounded_transport
+
         url = self.network.url
-        options = {"timeout": self.timeout} if url.startswith("ws") else {}
-        try:
-            return SubstrateInterface(url=url, ss58_format=self.ss58_format, ws_options=options, auto_reconnect=True)
-        except _connection_errors() as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise Unreachable(
-                f"cannot reach {url} ({reason}); check the URL and port, that the node is running, or open the SSH tunnel"
-            ) from None
+        self.client = RpcClient(url, self.timeout)
+        # Built on the http form of the URL (which opens nothing), then given our bounded transport:
+        # every request substrate-interface makes has a deadline and a size cap.
+        substrate = SubstrateInterface(url="http" + url[url.index(":"):] if url.startswith("ws") else url,
+                                       ss58_format=self.ss58_format, auto_reconnect=False, auto_discover=False)
+        substrate.transport = bounded_transport(self.client)
+        substrate.url = url
+        return substrate
 
     def reconnect(self) -> None:
-        try:
-            self.substrate.close()
-        except Exception:  # noqa: BLE001 - the old connection is already broken
-            pass
-        self.substrate = self._connect()
+        # The next request opens a new connection; the runtime (metadata) stays as it was.
+        self.client.close()
 
     def _check_chain(self) -> str:
-        genesis = self.rpc("chain_getBlockHash", [0])
+        from fennel_gov.governance.rpc import RpcUnreachable
+
+        try:
+            genesis = self.client.call("chain_getBlockHash", [0])
+        except RpcUnreachable as exc:
+            raise Unreachable(f"cannot reach the node: {exc}; or open the SSH tunnel") from None
         expected = self.network.genesis_hash
         if expected:
             if genesis == CHOPSTICKS_PLACEHOLDER:
@@ -86,12 +97,96 @@ class Chain:
                     f"{self.network.url} serves the chain with genesis {genesis}, not {self.network.name or 'the configured'} "
                     f"({expected}); check the URL"
                 )
-        self.substrate.init_runtime()
+        self._load_runtime(genesis)
         names = {p.name for p in self.substrate.metadata.pallets}
         missing = [p for p in REQUIRED_PALLETS if p not in names]
         if missing:
             raise BadInput(f"the runtime at {self.network.url} has no {', '.join(missing)} pallet; is this a Fennel node?")
         return genesis
+
+    def _load_runtime(self, genesis: str) -> None:
+        """Pin the best block, and set the runtime there: metadata from the disk cache when it has this
+        (genesis, spec_version), else fetched once and cached. substrate-interface is then held to it
+        (its own ``init_runtime`` would re-read head, header and version before every call)."""
+        from scalecodec.base import ScaleBytes
+
+        from fennel_gov.governance import runtime_cache
+
+        self.pin()
+        version = self.rpc("state_getRuntimeVersion", [self.pinned_hash])
+        if not isinstance(version, dict) or not isinstance(version.get("specVersion"), int):
+            raise Failure(f"{self.network.url} answered state_getRuntimeVersion without a spec version")
+        cached = runtime_cache.load(genesis, version["specVersion"])
+        if cached is not None and cached[0] == version:
+            metadata_hex = cached[1]
+        else:
+            metadata_hex = self.rpc("state_getMetadata", [self.pinned_hash])
+            if not isinstance(metadata_hex, str) or not metadata_hex.startswith("0x"):
+                raise Failure(f"{self.network.url} answered state_getMetadata without metadata")
+            runtime_cache.store(genesis, version, metadata_hex)
+        substrate = self.substrate
+        try:
+            metadata = substrate.runtime_config.create_scale_object("MetadataVersioned", data=ScaleBytes(metadata_hex))
+            metadata.decode()
+        except Exception as exc:  # noqa: BLE001 - undecodable metadata is the node's fault, said plainly
+            raise Failure(f"the metadata from {self.network.url} does not decode ({type(exc).__name__})") from None
+        substrate.metadata = metadata
+        substrate.runtime_version = version["specVersion"]
+        substrate.transaction_version = version.get("transactionVersion")
+        substrate.block_hash = self.pinned_hash
+        substrate.reload_type_registry(use_remote_preset=False, auto_discover=False)
+        substrate.runtime_config.add_portable_registry(metadata)
+        substrate.runtime_config.set_active_spec_version_id(substrate.runtime_version)
+        substrate.init_runtime = lambda block_hash=None, block_id=None: None  # one command, one runtime
+        self.runtime_version = version
+        self.client.known[("chain_getBlockHash", (0,))] = genesis
+
+    def pin(self) -> tuple[int, str]:
+        """Read the best header once: its number and (computed) hash are the block every read uses."""
+        header = self.rpc("chain_getHeader", [])
+        self.pinned_number, self.pinned_hash = header_number(header), header_hash(header)
+        self._pin_fresh = True
+        self.client.known[("chain_getBlockHash", (self.pinned_number,))] = self.pinned_hash
+        return self.pinned_number, self.pinned_hash
+
+    def storage_key(self, pallet: str, item: str, params: list[Any] | None = None):
+        from substrateinterface.storage import StorageKey
+
+        return StorageKey.create_from_storage_function(
+            pallet, item, params or [], runtime_config=self.substrate.runtime_config, metadata=self.substrate.metadata
+        )
+
+    def read_many(self, items: list[tuple[str, str, list[Any]]], block_hash: str | None = None) -> list[Any]:
+        """Many storage values in one ``state_queryStorageAt`` at one block (the pinned one by default).
+
+        State at a block hash never changes, so each value is read once per command; the keys in
+        ``self.prefetch`` ride along with the next read at a block not read before."""
+        from scalecodec.base import ScaleBytes
+
+        block_hash = block_hash or self.pinned_hash
+        memo = self.__dict__.setdefault("_reads", {})
+
+        def slot(entry) -> tuple:
+            return (block_hash, entry[0], entry[1], repr(entry[2]))
+
+        todo = list({slot(e): e for e in [*items, *self.prefetch] if slot(e) not in memo}.values())
+        if any(slot(e) not in memo for e in items):
+            keys = [self.storage_key(pallet, item, params) for pallet, item, params in todo]
+            hexes = [key.to_hex() for key in keys]
+            answer = self.rpc("state_queryStorageAt", [hexes, block_hash]) or []
+            values: dict[str, str | None] = {}
+            for change_set in answer if isinstance(answer, list) else []:
+                for pair in (change_set or {}).get("changes", []) if isinstance(change_set, dict) else []:
+                    if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str):
+                        values[pair[0].lower()] = pair[1]
+            for entry, key, text in zip(todo, keys, hexes):
+                data = values.get(text.lower())
+                try:
+                    decoded = key.decode_scale_value(ScaleBytes(data) if data else None)
+                except Exception as exc:  # noqa: BLE001 - a value this runtime cannot decode is the node's fault
+                    raise Failure(f"the node's value of {entry[0]}.{entry[1]} does not decode ({type(exc).__name__})") from None
+                memo[slot(entry)] = decoded.value if decoded is not None else None
+        return [memo[slot(e)] for e in items]
 
     def rpc(self, method: str, params: list[Any]) -> Any:
         from substrateinterface.exceptions import SubstrateRequestException
@@ -100,11 +195,22 @@ class Chain:
             reply = self.substrate.rpc_request(method, params)
         except SubstrateRequestException as exc:
             raise Failure(f"the node refused {method}: {exc}") from None
+        except TransportError:
+            raise
         except _connection_errors() as exc:
-            raise Unreachable(f"lost the connection to {self.network.url} during {method} ({type(exc).__name__})") from None
+            raise TransportError(f"lost the connection to {self.network.url} during {method} ({type(exc).__name__})") from None
         if "error" in reply:
             raise Failure(f"the node refused {method}: {reply['error']}")
         return reply.get("result")
+
+    def submit_watched(self, extrinsic_hex: str, signer_address: str) -> str:
+        """``author_submitAndWatchExtrinsic`` (ws): the subscription whose notifications follow the extrinsic."""
+        from fennel_gov.governance.rpc import NodeRefused
+
+        try:
+            return self.client.subscribe("author_submitAndWatchExtrinsic", [extrinsic_hex])
+        except NodeRefused as exc:
+            raise Failure(_explain_pool_error(exc.error, signer_address)) from None
 
     def submit_raw(self, extrinsic_hex: str, signer_address: str) -> None:
         """``author_submitExtrinsic``, with the pool's refusal reasons in words."""
@@ -114,16 +220,18 @@ class Chain:
             reply = self.substrate.rpc_request("author_submitExtrinsic", [extrinsic_hex])
         except SubstrateRequestException as exc:
             raise Failure(_explain_pool_error(exc.args[0] if exc.args else exc, signer_address)) from None
+        except TransportError:
+            raise
         except _connection_errors() as exc:
-            raise Unreachable(f"lost the connection to {self.network.url} while submitting ({type(exc).__name__})") from None
+            raise TransportError(f"lost the connection to {self.network.url} while submitting ({type(exc).__name__})") from None
         if "error" in reply:
             raise Failure(_explain_pool_error(reply["error"], signer_address))
 
     # -- reads ----------------------------------------------------------------------------------
 
     def query(self, pallet: str, item: str, params: list[Any] | None = None, block_hash: str | None = None) -> Any:
-        result = self.substrate.query(pallet, item, params or [], block_hash=block_hash)
-        return result.value if result is not None else None
+        """One storage value at ``block_hash`` (default: the pinned block)."""
+        return self.read_many([(pallet, item, params or [])], block_hash)[0]
 
     def constant(self, pallet: str, name: str) -> Any:
         value = self.substrate.get_constant(pallet, name)
@@ -137,17 +245,14 @@ class Chain:
         return ss58.encode(account, self.ss58_format)
 
     def next_keys(self, account: str, block_hash: str | None = None) -> SessionKeys | None:
-        value = self.query("Session", "NextKeys", [account], block_hash)
-        if not value:
-            return None
-        return SessionKeys(aura=bytes.fromhex(value["aura"][2:]), grandpa=bytes.fromhex(value["grandpa"][2:]))
+        return _session_keys(self.query("Session", "NextKeys", [account], block_hash))
 
     def best_number(self) -> int:
-        return int(self.rpc("chain_getHeader", [])["number"], 16)
+        return header_number(self.rpc("chain_getHeader", []))
 
     def finalized_number(self) -> int:
         head = self.rpc("chain_getFinalizedHead", [])
-        return int(self.rpc("chain_getHeader", [head])["number"], 16)
+        return header_number(self.rpc("chain_getHeader", [head]))
 
     def block_hash(self, number: int | None = None) -> str:
         if number is None:
@@ -158,21 +263,31 @@ class Chain:
         return block_hash
 
     def snapshot(self, extra_accounts: list[str] = (), *, at: int | None = None) -> SetSnapshot:
-        """The whole validator-set state at block ``at`` (default: the best block)."""
-        number = self.best_number() if at is None else at
-        block_hash = self.block_hash(number)
-        validators = [self.address(a) for a in self.query("Session", "Validators", block_hash=block_hash) or []]
-        queued = [self.address(entry[0]) for entry in self.query("Session", "QueuedKeys", block_hash=block_hash) or []]
-        additions = [self.address(a) for a in self.query("ValidatorManager", "ValidatorsToAdd", block_hash=block_hash) or []]
-        removals = [self.address(a) for a in self.query("ValidatorManager", "ValidatorsToRemove", block_hash=block_hash) or []]
-        sudo = self.query("Sudo", "Key", block_hash=block_hash)
+        """The whole validator-set state at block ``at`` (default: the best block), in two batched reads."""
+        if at is None:
+            # The block pinned at connection serves the command's first snapshot; later ones read afresh.
+            if not self._pin_fresh:
+                self.pin()
+            self._pin_fresh = False
+            number, block_hash = self.pinned_number, self.pinned_hash
+        else:
+            number, block_hash = at, self.block_hash(at)
+        (validators, queued, additions, removals, sudo, index, aura, grandpa) = self.read_many([
+            ("Session", "Validators", []), ("Session", "QueuedKeys", []),
+            ("ValidatorManager", "ValidatorsToAdd", []), ("ValidatorManager", "ValidatorsToRemove", []),
+            ("Sudo", "Key", []), ("Session", "CurrentIndex", []), ("Aura", "Authorities", []), ("Grandpa", "Authorities", []),
+        ], block_hash)
+        validators = [self.address(a) for a in validators or []]
+        queued = [self.address(entry[0]) for entry in queued or []]
+        additions = [self.address(a) for a in additions or []]
+        removals = [self.address(a) for a in removals or []]
         accounts = list(dict.fromkeys([*validators, *queued, *additions, *extra_accounts]))
-        grandpa = self.query("Grandpa", "Authorities", block_hash=block_hash) or []
+        keys = self.read_many([("Session", "NextKeys", [a]) for a in accounts], block_hash)
         return SetSnapshot(
             block_number=number,
             block_hash=block_hash,
             finalized_number=self.finalized_number(),
-            session_index=int(self.query("Session", "CurrentIndex", block_hash=block_hash) or 0),
+            session_index=int(index or 0),
             session_period=int(self.constant("ValidatorManager", "SessionPeriod") or 0),
             session_offset=int(self.constant("ValidatorManager", "SessionOffset") or 0),
             validators=validators,
@@ -181,9 +296,9 @@ class Chain:
             queued_removals=removals,
             min_authorities=int(self.constant("ValidatorManager", "MinAuthorities") or 0),
             sudo=self.address(sudo) if sudo else None,
-            next_keys={a: self.next_keys(a, block_hash) for a in accounts},
-            aura_authorities=[self.address(a) for a in self.query("Aura", "Authorities", block_hash=block_hash) or []],
-            grandpa_authorities=[self.address(entry[0]) for entry in grandpa],
+            next_keys={a: _session_keys(value) for a, value in zip(accounts, keys)},
+            aura_authorities=[self.address(a) for a in aura or []],
+            grandpa_authorities=[self.address(entry[0]) for entry in grandpa or []],
         )
 
     def decode_session_keys(self, keys: bytes) -> bool:
@@ -202,12 +317,26 @@ class Chain:
         return call.data.to_hex()
 
     def fee(self, call, signer: "ChainSigner") -> int | None:
+        """The fee estimate (``TransactionPaymentApi_query_info`` on a zero-signed copy): one request."""
         try:
-            info = self.substrate.get_payment_info(call=call, keypair=signer)
+            extrinsic = self.substrate.create_signed_extrinsic(
+                call=call, keypair=signer, nonce=0, signature="0x" + "00" * 64,
+            )
+            raw = bytes(extrinsic.data.data)
+            answer = self.rpc("state_call", ["TransactionPaymentApi_query_info",
+                                             "0x" + (raw + len(raw).to_bytes(4, "little")).hex(), self.pinned_hash])
+            info = bytes.fromhex(answer[2:]) if isinstance(answer, str) and answer.startswith("0x") else b""
         except Exception:  # noqa: BLE001 - a fee estimate is informative only
             return None
-        fee = (info or {}).get("partialFee", (info or {}).get("partial_fee"))
-        return int(fee) if fee is not None else None
+        # RuntimeDispatchInfo { weight, class, partial_fee: u128 } — the fee is the last 16 bytes.
+        return int.from_bytes(info[-16:], "little") if len(info) >= 16 else None
+
+    def account(self, address: str) -> dict[str, Any]:
+        """``System.Account`` at the pinned block (read once per pinned block)."""
+        memo = self.__dict__.setdefault("_accounts", {})
+        if (self.pinned_hash, address) not in memo:
+            memo[(self.pinned_hash, address)] = self.query("System", "Account", [address]) or {}
+        return memo[(self.pinned_hash, address)]
 
     def submit(
         self,
@@ -308,6 +437,34 @@ def _explain_pool_error(error: Any, who: str) -> str:
         if f'"{key}"' in blob or key in str(data or "") or (" " in key and key in str(text)):
             return f"the node refused the transaction: {reason.format(who=who)}"
     return f"the node refused the transaction: {text}{' ' + str(data) if data else ''}"
+
+
+def _session_keys(value: Any) -> SessionKeys | None:
+    if not value:
+        return None
+    return SessionKeys(aura=bytes.fromhex(value["aura"][2:]), grandpa=bytes.fromhex(value["grandpa"][2:]))
+
+
+def header_number(header: Any) -> int:
+    if not isinstance(header, dict) or not isinstance(header.get("number"), str):
+        raise Failure("the node answered chain_getHeader without a header")
+    return int(header["number"], 16)
+
+
+def header_hash(header: dict[str, Any]) -> str:
+    """A block's hash from its header (blake2-256 of the SCALE-encoded header), saving a round trip."""
+    from fennel_gov._codec import encode_compact, require_hex
+
+    try:
+        logs = header["digest"]["logs"]
+        encoded = (
+            require_hex(header["parentHash"], "parentHash") + encode_compact(header_number(header))
+            + require_hex(header["stateRoot"], "stateRoot") + require_hex(header["extrinsicsRoot"], "extrinsicsRoot")
+            + encode_compact(len(logs)) + b"".join(require_hex(log, "a digest item") for log in logs)
+        )
+    except (KeyError, TypeError, BadInput) as exc:
+        raise Failure(f"the node answered chain_getHeader with an incomplete header ({exc})") from None
+    return "0x" + blake2_256(encoded).hex()
 
 
 def extrinsic_hash(extrinsic_hex: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from fennel_gov.errors import ChangeDropped, Failure
-from fennel_gov.governance.chain import Chain, Unreachable
+from fennel_gov.governance.chain import LINK_ERRORS, Chain
 from fennel_gov.governance.validator_set import SessionClock
 
 
@@ -70,11 +70,11 @@ def follow(
                 if not told:
                     say(f"waiting for block #{number} ({what}); finalized #{finalized}")
                     told = True
-            except Unreachable:
+            except LINK_ERRORS:
                 say("connection lost; reconnecting")
                 try:
                     chain.reconnect()
-                except Unreachable:
+                except LINK_ERRORS:
                     pass
             if time.monotonic() >= deadline:
                 raise EffectTimedOut(

@@ -10,9 +10,13 @@ from fennel_gov.governance.chain import CHOPSTICKS_PLACEHOLDER
 from fennel_gov.governance.rpc import RpcClient
 
 
-def probe(url: str, timeout: float = 10.0) -> dict[str, Any]:
+def probe(url: str, timeout: float = 5.0) -> dict[str, Any]:
     node: dict[str, Any] = {"url": url, "reachable": False, "error": None}
-    client = RpcClient(url, timeout)
+    try:
+        client = RpcClient(url, timeout)
+    except FennelGovError as exc:
+        node["error"] = str(exc)
+        return node
     try:
         node["genesis_hash"] = client.call("chain_getBlockHash", [0])
         version = client.call("state_getRuntimeVersion")
@@ -31,8 +35,35 @@ def probe(url: str, timeout: float = 10.0) -> dict[str, Any]:
     return node
 
 
-def check_nodes(urls: list[str], *, finality_lag: int = 20, timeout: float = 10.0) -> dict[str, Any]:
-    nodes = [probe(url, timeout) for url in urls]
+def probe_all(urls: list[str], timeout: float) -> list[dict[str, Any]]:
+    """Probe every node at once; a node still silent after ``timeout`` seconds in all is unreachable."""
+    import threading
+    import time
+
+    results: list[dict[str, Any] | None] = [None] * len(urls)
+
+    def run(index: int, url: str) -> None:
+        try:
+            results[index] = probe(url, timeout)
+        except Exception as exc:  # noqa: BLE001 - an answer of the wrong shape: report it, never crash
+            results[index] = {"url": url, "reachable": False, "error": f"answered unexpectedly ({type(exc).__name__})"}
+
+    # Daemon threads: a node that never answers must not keep the command alive after the report.
+    threads = [threading.Thread(target=run, args=(i, url), daemon=True) for i, url in enumerate(urls)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0))
+    return [
+        result if result is not None else
+        {"url": url, "reachable": False, "error": f"no complete answer within {timeout:g} s"}
+        for url, result in zip(urls, results)
+    ]
+
+
+def check_nodes(urls: list[str], *, finality_lag: int = 20, timeout: float = 5.0) -> dict[str, Any]:
+    nodes = probe_all(urls, timeout)
     problems: list[str] = []
     live = [n for n in nodes if n["reachable"]]
     for node in nodes:

@@ -11,7 +11,8 @@ import time
 from typing import Any, Callable
 
 from fennel_gov.errors import Failure, SubmissionFailed  # noqa: F401 - SubmissionFailed re-exported
-from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, Unreachable, extrinsic_hash
+from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, LINK_ERRORS, extrinsic_hash
+from fennel_gov.governance.rpc import TransportError
 
 HINTS = {
     "NoKeysRegistered": "the validator must set its session keys first: 'fennel-gov rotate-keys' on its node, or 'fennel-gov set-keys'",
@@ -24,6 +25,10 @@ HINTS = {
     "NoAccount": "the signing account does not exist on chain: fund it first",
     "BadOrigin": "the signer may not make this call",
 }
+
+
+IDLE_CHECK = 2.0  # seconds without news from the pool before checking whether our nonce was used by another
+LOST_SUBMIT_WINDOW = 12.0  # seconds to look for an extrinsic whose submission lost its answer (two 6 s blocks)
 
 
 class SubmissionTimedOut(Failure):
@@ -50,15 +55,23 @@ def _module_error(chain: Chain, error: Any) -> dict[str, Any]:
     return {"pallet": "System", "name": str(error), "docs": "", "hint": HINTS.get(str(error))}
 
 
-def _events(chain: Chain, extrinsic_hash_hex: str, block_hash: str) -> list[dict[str, Any]]:
-    from substrateinterface import ExtrinsicReceipt
+def _events(chain: Chain, extrinsic_hash_hex: str, block_hash: str) -> tuple[int | None, list[dict[str, Any]]]:
+    """The block's number and our extrinsic's events: the block (for its index), then ``System.Events`` there."""
+    from fennel_gov.governance.chain import header_number
 
-    receipt = ExtrinsicReceipt(substrate=chain.substrate, extrinsic_hash=extrinsic_hash_hex, block_hash=block_hash)
+    block = chain.rpc("chain_getBlock", [block_hash]) or {}
+    number = header_number((block.get("block") or {}).get("header")) if isinstance(block, dict) else None
+    extrinsics = ((block.get("block") or {}).get("extrinsics") or []) if isinstance(block, dict) else []
+    index = next((i for i, e in enumerate(extrinsics) if extrinsic_hash(e) == extrinsic_hash_hex), None)
     events = []
-    for event in receipt.triggered_events:
-        value = event.value
-        events.append({"pallet": value["module_id"], "event": value["event_id"], "attributes": value.get("attributes")})
-    return events
+    for record in chain.query("System", "Events", [], block_hash) or []:
+        phase = record.get("phase")
+        applies_to = record.get("extrinsic_idx") if phase == "ApplyExtrinsic" else (
+            phase.get("ApplyExtrinsic") if isinstance(phase, dict) else None)
+        if index is None or applies_to != index:
+            continue
+        events.append({"pallet": record["module_id"], "event": record["event_id"], "attributes": record.get("attributes")})
+    return number, events
 
 
 def outcome_error(chain: Chain, events: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -87,6 +100,35 @@ def _find(chain: Chain, target: str, start: int, until: int) -> tuple[int, str] 
     return None
 
 
+def _look_after_lost_submit(chain: Chain, data: str, target: str, start: int) -> tuple[tuple[int, str] | None, int]:
+    """After a submission whose answer was lost: (block holding it or None, last block scanned); raise if it is nowhere."""
+    try:
+        chain.reconnect()
+        scanned = start - 1
+        # A node that is building a block holds it in neither place for a moment: look for a while.
+        settle = time.monotonic() + LOST_SUBMIT_WINDOW
+        while True:
+            best = chain.best_number()
+            found = _find(chain, target, scanned + 1, best)
+            if found is not None:
+                return found, scanned
+            scanned = best
+            if data in (chain.rpc("author_pendingExtrinsics", []) or []):
+                return None, scanned
+            if time.monotonic() >= settle:
+                break
+            time.sleep(0.5)
+    except LINK_ERRORS as exc:
+        raise Failure(
+            f"the connection to {chain.network.url} dropped while submitting {target} and could not be restored ({exc}); "
+            "it may still land: check with 'fennel-gov status' before trying again"
+        ) from None
+    raise Failure(
+        f"the connection to {chain.network.url} dropped while submitting {target}, and the node has it neither in its "
+        "pool nor in a block: it was not sent, nothing changed; run the command again"
+    )
+
+
 def submit_and_watch(
     chain: Chain,
     call,
@@ -101,11 +143,14 @@ def submit_and_watch(
     from fennel_gov.governance.signer_lock import SignerLock
 
     lock = SignerLock(chain.genesis_hash, signer.ss58_address)
+    started = time.monotonic()
     lock.acquire(timeout, progress)
     try:
+        if time.monotonic() - started > 1.0:
+            chain.pin()  # we waited for another command: its block, and so the era's birth, moved on
         # The pool-aware next index: a transaction of ours still in the pool is counted.
         nonce = int(chain.rpc("system_accountNextIndex", [signer.ss58_address]))
-        extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64}, nonce=nonce)
+        extrinsic = chain.substrate.create_signed_extrinsic(call=call, keypair=signer, era={"period": 64, "current": chain.pinned_number}, nonce=nonce)
         return send_and_watch(
             chain, extrinsic.data.to_hex(), signer.ss58_address, wait=wait, timeout=timeout, progress=progress,
             poll=poll, nonce=nonce, on_included=lock.release,
@@ -136,12 +181,27 @@ def send_and_watch(
         raise ValueError("wait is 'included' or 'finalized'")
     say = progress or (lambda _message: None)
     target = extrinsic_hash(data)
-    start = chain.best_number() + 1
-    chain.submit_raw(data, signer_address)  # sent once; from here on we only look
-    say(f"submitted {target}, waiting for it to be {wait}")
+    start = (chain.pinned_number if getattr(chain, "pinned_number", None) is not None else chain.best_number()) + 1
     deadline = time.monotonic() + timeout
     scanned = start - 1
     found: tuple[int, str] | None = None
+    try:
+        if chain.client.url.startswith("ws"):
+            # Sent once; the node then tells us where it is: no polling.
+            subscription = chain.submit_watched(data, signer_address)
+            say(f"submitted {target}, waiting for it to be {wait}")
+            watched = _follow_watch(chain, subscription, target, wait, deadline, timeout, say, on_included, signer_address, nonce)
+            if watched is not None:
+                return _receipt(chain, target, watched, wait)
+            say("the connection dropped; reconnecting to look for the extrinsic by hash (it is not sent again)")
+            chain.reconnect()
+        else:
+            chain.submit_raw(data, signer_address)  # sent once; from here on we only look
+            say(f"submitted {target}, waiting for it to be {wait}")
+    except TransportError:
+        # The node may have taken it before the link broke: look for it by hash, never send it again.
+        say("the connection dropped while submitting; reconnecting to look for the extrinsic (it is not sent again)")
+        found, scanned = _look_after_lost_submit(chain, data, target, start)
     while time.monotonic() < deadline:
         try:
             best = chain.best_number()
@@ -170,12 +230,12 @@ def send_and_watch(
                     # our block lost a fork: look again from there
                     say(f"block #{number} was replaced by a fork; looking again")
                     found, scanned = None, number - 1
-        except Unreachable:
+        except LINK_ERRORS:
             say("connection lost; reconnecting (the extrinsic is not sent again)")
             time.sleep(poll)
             try:
                 chain.reconnect()
-            except Unreachable:
+            except LINK_ERRORS:
                 pass
             continue
         time.sleep(poll)
@@ -185,8 +245,12 @@ def send_and_watch(
             f"extrinsic {target} was not {state} within {timeout:.0f} s; it may still land: check with "
             "'fennel-gov status' before trying again"
         )
-    number, block_hash = found
-    events = _events(chain, target, block_hash)
+    return _receipt(chain, target, found, wait)
+
+
+def _receipt(chain: Chain, target: str, found: tuple[int | None, str], wait: str) -> Receipt:
+    block_hash = found[1]
+    number, events = _events(chain, target, block_hash)
     error = outcome_error(chain, events)
     return Receipt(
         extrinsic_hash=target,
@@ -197,3 +261,55 @@ def send_and_watch(
         events=events,
         error=error,
     )
+
+
+def _follow_watch(chain: Chain, subscription: str, target: str, wait: str, deadline: float, timeout: float, say,
+                  on_included, signer_address: str, nonce: int | None) -> tuple[None, str] | None:
+    """Follow ``author_extrinsicUpdate`` notifications to ``wait``; None when the connection broke."""
+    included: str | None = None
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise SubmissionTimedOut(
+                f"extrinsic {target} was not {'finalized' if included else 'included'} within {timeout:.0f} s; it may "
+                "still land: check with 'fennel-gov status' before trying again"
+            )
+        try:
+            status = chain.client.next_notification(subscription, min(remaining, IDLE_CHECK))
+        except TransportError:
+            return None
+        if status is None:
+            if included is None and nonce is not None:
+                best = chain.best_number()
+                if _account_nonce(chain, signer_address, chain.block_hash(best)) > nonce:
+                    # Another transaction with our nonce is in a block and ours is not: it never will be.
+                    raise Failure(
+                        f"extrinsic {target} was displaced: another transaction from {signer_address} with the same "
+                        f"nonce ({nonce}) landed instead; nothing from this command is on chain — run it again"
+                    )
+            continue
+        if isinstance(status, dict) and "inBlock" in status:
+            included = status["inBlock"]
+            say(f"included in block {included}")
+            if on_included:
+                on_included()
+            if wait == "included":
+                return None, included
+        elif isinstance(status, dict) and "finalized" in status:
+            if on_included and included is None:
+                on_included()
+            say(f"finalized in block {status['finalized']}")
+            return None, status["finalized"]
+        elif isinstance(status, dict) and "retracted" in status:
+            say(f"block {status['retracted']} was replaced by a fork; waiting for the extrinsic again")
+            included = None
+        elif isinstance(status, dict) and "usurped" in status:
+            raise Failure(
+                f"extrinsic {target} was displaced: another transaction from {signer_address} with the same nonce "
+                f"({nonce}) replaced it; nothing from this command is on chain — run it again"
+            )
+        elif status in ("dropped", "invalid") or (isinstance(status, dict) and "finalityTimeout" in status):
+            raise Failure(
+                f"the node {'dropped' if status == 'dropped' else 'gave up on'} extrinsic {target} ({status}); "
+                "check with 'fennel-gov status' before trying again"
+            )
