@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from fennel_gov._files import write_atomic
 from fennel_gov.ceremony.manifest import FORMAT, SECRET_FIELDS, validate
-from fennel_gov.errors import BadInput, Failure, quote, quote
+from fennel_gov.errors import BadInput, Failure, quote
 from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
 

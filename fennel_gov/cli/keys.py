@@ -408,7 +408,7 @@ def _session_info(keys, prefix: int) -> dict:
     }
 
 
-def _render_session(info: dict, as_json: bool, extra: list[tuple[str, str]] = ()) -> None:
+def _render_session(info: dict, as_json: bool, extra: tuple[tuple[str, str], ...] | list[tuple[str, str]] = ()) -> None:
     if as_json:
         emit_json(info)
         return

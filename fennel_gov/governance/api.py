@@ -9,6 +9,8 @@ CLI is a thin layer over this module: it calls ``prepare_*``, shows the plan, as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any, Callable
 from fennel_gov.errors import BadInput, ChangeDropped, Failure, PreflightRefused, SubmissionFailed
 from fennel_gov.governance.chain import Chain, ChainSigner, Receipt
 from fennel_gov.governance.config import Network as NetworkConfig
-from fennel_gov.governance.preflight import Plan, grandpa_threshold, plan_add, plan_remove, session_timing, status_warnings, sudo_problem
+from fennel_gov.governance.preflight import Plan, grandpa_threshold, plan_add, plan_remove, status_warnings, sudo_problem
 from fennel_gov.keys import KeyPair, SessionKeys, ss58
 
 WAITS = ("included", "finalized", "effective")
@@ -204,7 +206,7 @@ class Network:
     # -- preparing ------------------------------------------------------------------------------
 
     def _finish(self, prepared: Prepared, signer: KeyPair | None, problems: list[str], force: bool,
-                blocking: list[str] = ()) -> Prepared:
+                blocking: Sequence[str] = ()) -> Prepared:
         """Fee and balance checks, then refuse (or, with force, demote problems to warnings).
 
         ``blocking`` problems are refused even with force (a signer that is not the sudo key: the chain
@@ -216,6 +218,7 @@ class Network:
         if signer is not None:
             prepared.signer = _signer_address(signer, self.chain.ss58_format)
             prepared.fee_estimate = self.chain.fee(prepared.call, ChainSigner(signer, self.chain.ss58_format))
+            assert prepared.signer is not None  # set just above from a signer
             free = self._free_balance(prepared.signer)
             if prepared.fee_estimate is not None and free < prepared.fee_estimate:
                 problems.append(
@@ -283,6 +286,7 @@ class Network:
         signer_address = _signer_address(signer, self.chain.ss58_format)
         if signer_address:
             summary["signer"] = signer_address
+        who: str | None
         if for_account:
             who = self.address(for_account)
             summary["for"] = who
@@ -350,6 +354,7 @@ class Network:
         if wait == "effective":
             from fennel_gov.governance.effect import follow
 
+            assert prepared.effect is not None  # check_wait allowed "effective" only with an effect
             kind, accounts = prepared.effect
             try:
                 receipt.effect = follow(self.chain, kind=kind, accounts=accounts, included_block=receipt.block_number,

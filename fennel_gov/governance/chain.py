@@ -8,6 +8,8 @@ and a change is never submitted twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -262,7 +264,7 @@ class Chain:
             raise Failure(f"the node has no block #{number}")
         return block_hash
 
-    def snapshot(self, extra_accounts: list[str] = (), *, at: int | None = None) -> SetSnapshot:
+    def snapshot(self, extra_accounts: Sequence[str] = (), *, at: int | None = None) -> SetSnapshot:
         """The whole validator-set state at block ``at`` (default: the best block), in two batched reads."""
         if at is None:
             # The block pinned at connection serves the command's first snapshot; later ones read afresh.

@@ -60,8 +60,8 @@ class RpcClient:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.requests = 0  # JSON-RPC requests sent (benchmarks and tests read it)
-        self._ws = None
-        self._session = None
+        self._ws: Any = None  # websocket.WebSocket once connected (imported only when used)
+        self._session: Any = None  # requests.Session once used
         self._id = 0
         self._notifications: dict[str, list[Any]] = {}  # subscription id -> results not yet taken
         self.known: dict[tuple, Any] = {}  # (method, params) -> an answer that cannot change (a block's hash)

@@ -8,10 +8,13 @@ metadata and a hint of what to do about it.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from substrateinterface import Keypair
 
 from fennel_gov.errors import Failure, SubmissionFailed  # noqa: F401 - SubmissionFailed re-exported
-from fennel_gov.governance.chain import Chain, ChainSigner, Receipt, LINK_ERRORS, extrinsic_hash
+from fennel_gov.governance.chain import Chain, Receipt, LINK_ERRORS, extrinsic_hash
 from fennel_gov.governance.rpc import TransportError
 
 HINTS = {
@@ -132,7 +135,7 @@ def _look_after_lost_submit(chain: Chain, data: str, target: str, start: int) ->
 def submit_and_watch(
     chain: Chain,
     call,
-    signer: ChainSigner,
+    signer: "Keypair",  # a ChainSigner: substrate-interface's Keypair backed by our KeyPair
     *,
     wait: str = "finalized",
     timeout: float = 300.0,
@@ -251,6 +254,9 @@ def send_and_watch(
 def _receipt(chain: Chain, target: str, found: tuple[int | None, str], wait: str) -> Receipt:
     block_hash = found[1]
     number, events = _events(chain, target, block_hash)
+    number = number if number is not None else found[0]
+    if number is None:
+        raise Failure(f"the node's block {block_hash} holding extrinsic {target} has no readable header; check with 'fennel-gov status'")
     error = outcome_error(chain, events)
     return Receipt(
         extrinsic_hash=target,

@@ -23,6 +23,7 @@ that block on, and an extrinsic in that block waits for the next rotation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -147,7 +148,7 @@ class SetSnapshot:
         """The block where session N+2 starts (the projected set goes live)."""
         return self.next_session_block + max(self.session_period, 1)
 
-    def rotation(self, *, add: list[str] = (), remove: list[str] = ()) -> Rotation:
+    def rotation(self, *, add: Sequence[str] = (), remove: Sequence[str] = ()) -> Rotation:
         """The next rotation, optionally with more additions or removals queued first."""
         return rotate(
             self.queued, [*self.queued_removals, *remove], [*self.queued_additions, *add], self.min_authorities

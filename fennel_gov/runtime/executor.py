@@ -22,7 +22,6 @@ import hashlib
 import math
 import os
 import threading
-import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
