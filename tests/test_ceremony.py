@@ -41,7 +41,7 @@ def ceremony(tmp_path_factory):
     try:
         code = main(["ceremony", "init", "--network", "fennel-test", "--validators", "3", "--bootnodes", "1",
                      "--sudo-shares", "2-of-3", "--bootnode-address", "/dns4/boot1.fennel.example/tcp/30333",
-                     "--out", str(out), "--passphrases-stdin", "--allow-network", "--json"])
+                     "-o", str(out), "--passphrases-stdin", "--allow-network", "--json"])
     finally:
         sys.stdin = old
     assert code == 0
@@ -111,7 +111,7 @@ def test_recover_sudo_from_any_two_shares_but_not_one(cli, ceremony, tmp_path):
               stdin=stdin_for(["sudo-share-2"]))
     assert one.exit_code == 1 and "do not combine" in one.stderr
     out = tmp_path / "sudo.json"
-    written = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "--out", out,
+    written = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "-o", out,
                   "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-2"]) + "new sudo password\n")
     assert written.exit_code == 0, written.stderr
     back = cli("keys", "inspect", "--keystore-json", out, "--password-stdin", "--json", stdin="new sudo password\n")
@@ -170,17 +170,17 @@ def test_pinned_randomness_and_clock_make_the_same_ceremony(tmp_path):
 
 
 def test_init_refuses_a_short_passphrase_a_used_directory_and_a_networked_machine(cli, tmp_path, ceremony):
-    short = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "new", "--passphrases-stdin",
+    short = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "new", "--passphrases-stdin",
                 "--allow-network", stdin="short\nvalidator pass one\n")
     assert short.exit_code == 2 and "shorter than 8" in short.stderr
     assert not (tmp_path / "new" / "keys").exists()
-    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "--out", ceremony, "--passphrases-stdin",
+    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "-o", ceremony, "--passphrases-stdin",
                "--allow-network", stdin=stdin_for())
     assert used.exit_code == 2 and "not empty" in used.stderr
     from fennel_gov.ceremony.airgap import interfaces_up
 
     if interfaces_up():
-        networked = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "n", stdin="")
+        networked = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "n", stdin="")
         assert networked.exit_code == 2 and "--allow-network" in networked.stderr
 
 
@@ -215,7 +215,7 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
     manifest = manifest_of(ceremony)
     stashes = [v["stash"] for v in manifest["validators"]]
     sudo_file = tmp_path / "sudo.json"
-    recovered = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-3", "--out", sudo_file,
+    recovered = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-3", "-o", sudo_file,
                     "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-3"]) + "sudo file password\n")
     assert recovered.exit_code == 0, recovered.stderr
     node = Chopsticks(tmp_path / "chopsticks.log", spec=raw)
@@ -294,7 +294,7 @@ def test_init_asks_each_custodian_twice_and_stops_on_a_mismatch(cli, tmp_path, m
 
     monkeypatch.setattr(ceremony_cli, "hidden_prompt", prompt)
     monkeypatch.setattr(ceremony_cli, "stdin_is_tty", lambda: True)
-    run = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "c", "--allow-network")
+    run = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "c", "--allow-network")
     assert run.exit_code == 2 and "for validator-1 differ" in run.stderr
     assert asked == ["Passphrase for custodian sudo: ", "Repeat the passphrase for sudo: ",
                      "Passphrase for custodian validator-1: ", "Repeat the passphrase for validator-1: "]

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import typer
+import typer.core
+
+# typer escapes "[default: 20]" to "\\[default: 20]" for rich whenever rich is installed, even with
+# rich_markup_mode=None and TYPER_USE_RICH=0 (typer/core.py checks only HAS_RICH): plain help
+# printed a literal backslash. We never render help with rich, so typer is told rich is absent.
+typer.core.HAS_RICH = False
 
 from fennel_gov import __version__
 from fennel_gov.cli import ceremony as ceremony_cli

@@ -79,7 +79,7 @@ def _manifest_custodians(manifest: dict) -> list[str]:
 def init(
     network: Annotated[str, typer.Option("--network", help="Network name; the manifest is keys/<network>.json.")],
     validators: Annotated[int, typer.Option("--validators", help="Number of validators.")],
-    out: Annotated[Path, typer.Option("--out", help="New directory for the encrypted secrets and the manifest.", file_okay=False)],
+    out: Annotated[Path, typer.Option("-o", "--output", help="New directory for the encrypted secrets and the manifest.", file_okay=False)],
     bootnodes: Annotated[int, typer.Option("--bootnodes", help="Number of bootnodes.")] = 0,
     sudo_shares: Annotated[Optional[str], typer.Option("--sudo-shares", help="Split the sudo key into K-of-N SLIP-39 shares, e.g. 2-of-3.")] = None,
     bootnode_address: Annotated[list[str], typer.Option("--bootnode-address", help="Multiaddr of a bootnode without /p2p (repeat, in order).")] = [],
@@ -191,7 +191,7 @@ def export_keystore(
 def recover_sudo(
     directory: Dir,
     shares: Annotated[list[str], typer.Option("--share", help="Custodian of a share to use (repeat K times), e.g. sudo-share-2.")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the sudo key as a polkadot-js JSON file (new password asked).", dir_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the sudo key as a polkadot-js JSON file (new password asked; never overwritten).", dir_okay=False)] = None,
     passphrases_stdin: PassphrasesStdin = False,
     allow_network: AllowNetwork = False,
     as_json: Json = False,

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fennel_gov.cli._options import Json
+from fennel_gov.cli._options import Force, Json, check_output
 from fennel_gov.cli._render import emit_json, emit_lines, note, table
 
 app = typer.Typer(help="Chain specs: build, convert to raw, inspect, verify, diff (offline).", no_args_is_help=True, rich_markup_mode=None)
@@ -83,17 +83,17 @@ def raw(
     legacy_null_removes: Annotated[
         bool, typer.Option("--legacy-null-removes", help="A null in the patch removes the key (polkadot-sdk before PR #6382).")
     ] = False,
+    force: Force = False,
     as_json: Json = False,
 ) -> None:
     """Convert a plain spec to raw, byte-identical to the node's build-spec --raw; print the genesis hash."""
     import sys
 
-    from fennel_gov._files import check_output_target
     from fennel_gov.chainspec.genesis import to_raw
     from fennel_gov.chainspec.spec import dumps_raw, save
 
     if output is not None:
-        check_output_target(output)  # before the work: a device or link as target is refused at once
+        check_output(output, force)  # before the work: an existing file, a device or a link is refused at once
     document, genesis = to_raw(_load(spec), legacy_null_removes=legacy_null_removes)
     summary = {
         "genesis_hash": "0x" + genesis.genesis_hash.hex(),
@@ -106,7 +106,7 @@ def raw(
         sys.stdout.flush()
         note(f"genesis hash {summary['genesis_hash']}")
         return
-    save(output, document, raw=True)
+    save(output, document, raw=True, overwrite=force)
     summary["output"] = str(output)
     if as_json:
         emit_json(summary)
@@ -185,6 +185,7 @@ def build(
     prop: Annotated[list[str], typer.Option("--property", help="KEY=VALUE chain property (JSON value); repeatable.")] = [],
     bootnode: Annotated[list[str], typer.Option("--bootnode", help="Bootnode multiaddr with /p2p/<peer id>; repeatable.")] = [],
     manifest: Annotated[Optional[Path], typer.Option("--manifest", help="A ceremony manifest (keys/<network>.json): sudo, balances, session keys, validators, bootnodes.", dir_okay=False)] = None,
+    force: Force = False,
     as_json: Json = False,
 ) -> None:
     """Build a plain spec from a runtime and a preset and/or patch (or a ceremony manifest), as chain-spec-builder create does."""
@@ -192,9 +193,9 @@ def build(
     from fennel_gov.chainspec.build import SpecOptions, build_plain_spec
     from fennel_gov.chainspec.spec import save
 
-    from fennel_gov._files import check_output_target, read_json
+    from fennel_gov._files import read_json
 
-    check_output_target(output)
+    check_output(output, force)
     patch_document = read_json(patch, "JSON patch") if patch is not None else None
     options = SpecOptions(
         name=name, id=chain_id, chain_type=chain_type, protocol_id=protocol_id,
@@ -214,7 +215,7 @@ def build(
         options.properties.update({k: network_info[k] for k in ("ss58Format", "tokenSymbol", "tokenDecimals") if k in network_info})
         patch_document = merge(genesis_patch(loaded), patch_document or {})
     document = build_plain_spec(_runtime_code(runtime, from_spec), options, preset=preset, patch=patch_document)
-    save(output, document, raw=False)
+    save(output, document, raw=False, overwrite=force)
     if as_json:
         emit_json({"output": str(output), "name": options.name, "id": options.id, "chain_type": options.chain_type})
     else:

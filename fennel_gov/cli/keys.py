@@ -104,10 +104,10 @@ def generate(
     words: Annotated[int, typer.Option("--words", help="Mnemonic length: 12, 15, 18, 21 or 24.")] = 12,
     network: Network = None,
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="Write the key to this polkadot-js encrypted JSON file (0600).")
+        Optional[Path], typer.Option("-o", "--output", help="Write the key to this polkadot-js encrypted JSON file (0600, never overwritten).", dir_okay=False)
     ] = None,
     keyring: Annotated[Optional[str], typer.Option("--keyring", help="Store the secret URI in this OS-keyring entry.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Account name inside --out.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Account name inside --output.")] = None,
     password_stdin: PasswordStdin = False,
     allow_insecure_keyring: AllowInsecureKeyring = False,
     show_secret: ShowSecret = False,
@@ -115,7 +115,7 @@ def generate(
 ) -> None:
     """Generate a new key from a fresh BIP39 mnemonic.
 
-    The secret goes where you say: --out (encrypted JSON), --keyring, or the screen with --show-secret.
+    The secret goes where you say: -o/--output (encrypted JSON), --keyring, or the screen with --show-secret.
     """
     from fennel_gov.errors import BadInput
     from fennel_gov.keys import keyring_store
@@ -125,7 +125,7 @@ def generate(
     from fennel_gov.keys.secret import SecretStr
 
     if not (out or keyring or show_secret):
-        raise BadInput("say where the secret goes: --out FILE (encrypted), --keyring NAME, or --show-secret")
+        raise BadInput("say where the secret goes: -o/--output FILE (encrypted), --keyring NAME, or --show-secret")
     if out:
         _check_new_output(out)
     if keyring:  # refused keyrings are found before a secret exists or a file is written
@@ -291,7 +291,7 @@ def verify(
 def generate_node_key(
     file: Annotated[
         Optional[Path],
-        typer.Option("--file", help="Write the key here (hex, as the node reads it; mode 0600). Never overwrites.", dir_okay=False),
+        typer.Option("-o", "--output", help="Write the key here (hex, as the node reads it; mode 0600). Never overwrites.", dir_okay=False),
     ] = None,
     binary: Annotated[bool, typer.Option("--bin", help="Write the 32 raw bytes instead of hex.")] = False,
     show_secret: ShowSecret = False,
@@ -303,7 +303,7 @@ def generate_node_key(
     from fennel_gov.keys.node_key import node_key_from_secret
 
     if not (file or show_secret):
-        raise BadInput("say where the node key goes: --file PATH, or --show-secret to print it")
+        raise BadInput("say where the node key goes: -o/--output PATH, or --show-secret to print it")
     if file:
         _check_new_output(file)
     key = node_key_from_secret(os.urandom(32))
@@ -366,7 +366,7 @@ def insert(
 
 @app.command("export-json")
 def export_json(
-    out: Annotated[Path, typer.Option("--out", help="The encrypted JSON file to write (0600, never overwritten).", dir_okay=False)],
+    out: Annotated[Path, typer.Option("-o", "--output", help="The encrypted JSON file to write (0600, never overwritten).", dir_okay=False)],
     scheme: SchemeOpt = None,
     network: Network = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Account name stored in the file.")] = None,

@@ -1,0 +1,87 @@
+"""One vocabulary across the command line: output options, the overwrite rule, clean help, README's flags."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import click
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+
+
+def _commands():
+    """Every leaf command as (path, click.Command), from the real command tree."""
+    import typer.main
+
+    from fennel_gov.cli._app import app
+
+    root = typer.main.get_command(app)
+    out = []
+
+    def walk(cmd, path):
+        if isinstance(cmd, click.Group):
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                walk(cmd.get_command(ctx, name), path + [name])
+        else:
+            out.append((" ".join(path), cmd))
+
+    walk(root, [])
+    return out
+
+
+def test_help_pages_print_no_escaped_brackets(cli):
+    for path, _ in _commands():
+        run = cli(*path.split(), "--help")
+        assert run.exit_code == 0, path
+        assert "\\[" not in run.stdout, f"{path} --help prints a literal backslash"
+    assert "[default: 20]" in cli("status", "--help").stdout
+    assert "[required]" in cli("chainspec", "build", "--help").stdout
+
+
+def test_every_file_output_option_is_dash_o_output():
+    for path, cmd in _commands():
+        for param in cmd.params:
+            names = set(getattr(param, "opts", [])) | set(getattr(param, "secondary_opts", []))
+            assert not names & {"--out", "--file"}, f"{path} still spells its output {names}"
+            if param.name in {"output", "out", "file"} and isinstance(param, click.Option):
+                assert {"-o", "--output"} <= names, f"{path}: {names}"
+
+
+def test_readme_submission_flags_exist_on_each_command():
+    flags = {p: {o for prm in cmd.params for o in getattr(prm, "opts", [])} for p, cmd in _commands()}
+    for command in ("add-validator", "remove-validator", "set-keys", "recover-finality"):
+        assert {"--force", "--dry-run", "--call-only", "--yes", "--wait", "--timeout", "--json"} <= flags[command], command
+    assert {"--force", "--yes", "--wait", "--timeout", "--json"} <= flags["rotate-keys"]
+    readme = (ROOT / "README.md").read_text()
+    # rotate-keys has no --dry-run/--call-only (the node makes the keys): the README says so.
+    assert "`rotate-keys` takes neither `--dry-run` nor `--call-only`" in readme
+
+
+def test_chainspec_raw_refuses_an_existing_output_unless_force(cli, tmp_path):
+    target = tmp_path / "raw.json"
+    target.write_text("keep me")
+    refused = cli("chainspec", "raw", FIXTURES / "development.json", "-o", target)
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert target.read_text() == "keep me"
+    forced = cli("chainspec", "raw", FIXTURES / "development.json", "-o", target, "--force", "--json")
+    assert forced.exit_code == 0, forced.stderr
+    assert json.loads(target.read_text())["genesis"]["raw"]
+
+
+def test_chainspec_build_refuses_an_existing_output_unless_force(cli, tmp_path):
+    target = tmp_path / "plain.json"
+    target.write_text("keep me")
+    refused = cli("chainspec", "build", "--from", FIXTURES / "development.json", "--preset", "development", "-o", target)
+    assert refused.exit_code == 2 and "already exists" in refused.stderr
+    assert target.read_text() == "keep me"
+
+
+def test_old_output_spelling_still_works_with_a_note(cli, tmp_path):
+    out = tmp_path / "nk"
+    run = cli("keys", "generate-node-key", "--file", out, "--json")
+    assert run.exit_code == 0, run.stderr
+    assert "--file is deprecated" in run.stderr and out.exists()
+    assert "--file" not in cli("keys", "generate-node-key", "--help").stdout
