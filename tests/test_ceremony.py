@@ -13,6 +13,7 @@ import stat
 import pytest
 
 from fennel_gov.ceremony.generate import CeremonyPlan, run_ceremony
+from tests.conftest import FIXTURES
 from fennel_gov.keys import SecretStr
 
 PASSPHRASES = {
@@ -109,7 +110,10 @@ def test_recover_sudo_from_any_two_shares_but_not_one(cli, ceremony, tmp_path):
         assert run.json["sudo"] == sudo
     one = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-2", "--passphrases-stdin", "--allow-network",
               stdin=stdin_for(["sudo-share-2"]))
-    assert one.exit_code == 1 and "do not combine" in one.stderr
+    assert one.exit_code == 2 and "needs 2 shares" in one.stderr
+    twice = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-2", "--share", "sudo-share-2", "--passphrases-stdin",
+                "--allow-network", stdin=stdin_for(["sudo-share-2", "sudo-share-2"]))
+    assert twice.exit_code == 2 and "given twice" in twice.stderr
     out = tmp_path / "sudo.json"
     written = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "-o", out,
                   "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-2"]) + "new sudo password\n")
@@ -207,11 +211,14 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
     from tests.chopsticks import Chopsticks
 
     plain, raw = tmp_path / "plain.json", tmp_path / "raw.json"
-    built = cli("chainspec", "build", "--manifest", ceremony / "keys" / "fennel-test.json", "-o", plain)
+    built = cli("chainspec", "build", "--manifest", ceremony / "keys" / "fennel-test.json", "--from", FIXTURES / "development.json",
+                "-o", plain)
     assert built.exit_code == 0, built.stderr
     assert cli("chainspec", "raw", plain, "-o", raw).exit_code == 0
-    checked = cli("chainspec", "verify", plain, "--profile", "production", "--json")
-    assert checked.json["errors"] == 0, checked.json
+    code_hash = cli("chainspec", "inspect", plain, "--json").json["code_hash"]
+    checked = cli("chainspec", "verify", plain, "--profile", "production", "--expect-code-hash", code_hash, "--json")
+    # The one error: this ceremony was a rehearsal (--allow-network), which the manifest records.
+    assert [f["code"] for f in checked.json["findings"] if f["severity"] == "error"] == ["rehearsal"], checked.json
     manifest = manifest_of(ceremony)
     stashes = [v["stash"] for v in manifest["validators"]]
     sudo_file = tmp_path / "sudo.json"

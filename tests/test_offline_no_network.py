@@ -91,7 +91,7 @@ OFFLINE_COMMANDS = [
     ("chainspec presets", "", 0),
     ("chainspec presets --show development", "", 0),
     ("chainspec build -o {out}/plain.json --preset development", "", 0),
-    ("chainspec build -o {out}/m.json --manifest {d}/ceremony/keys/offline.json", "", 0),
+    ("chainspec build -o {out}/m.json --manifest {d}/ceremony/keys/offline.json --from {fx}/development.json", "", 0),
     ("chainspec verify --profile development", "", 0),
     ("chainspec diff {fx}/development.json {fx}/development-raw.json", "", 0),
     ("ceremony custodians {d}/ceremony", "", 0),
@@ -151,7 +151,7 @@ def test_every_chainspec_command_runs_with_sockets_disabled(cli, tmp_path, offli
         cli("chainspec", "presets", "--json"),
         cli("chainspec", "presets", "--show", "local_testnet"),
         cli("chainspec", "build", "-o", tmp_path / "plain.json", "--preset", "development"),
-        cli("chainspec", "build", "-o", tmp_path / "m.json", "--manifest", offline_inputs / "ceremony" / "keys" / "offline.json"),
+        cli("chainspec", "build", "-o", tmp_path / "m.json", "--manifest", offline_inputs / "ceremony" / "keys" / "offline.json", "--from", FIXTURES / "development.json"),
         cli("chainspec", "verify", "--profile", "development", "--json"),
         cli("chainspec", "diff", FIXTURES / "development.json", tmp_path / "raw.json", "--json"),
     ]

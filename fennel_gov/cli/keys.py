@@ -205,15 +205,26 @@ def inspect(
     _render_key(info, title, as_json)
 
 
-def _read_message(hex_message: bool) -> bytes:
+MessageFile = Annotated[
+    Optional[Path],
+    typer.Option("--message-file", help="Read the message from this file instead of standard input.", dir_okay=False),
+]
+
+
+def _read_message(hex_message: bool, message_file: Path | None = None) -> bytes:
     from fennel_gov._codec import from_hex
 
     limit = 64 * 1024 * 1024  # a message to sign; /dev/zero on standard input must not grow forever
-    data = sys.stdin.buffer.read(limit + 1)
+    if message_file is not None:
+        from fennel_gov._files import read_bytes
+
+        data = read_bytes(message_file, "message")
+    else:
+        data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         from fennel_gov.errors import BadInput
 
-        raise BadInput(f"the message on standard input is longer than {limit:,} bytes; sign its hash instead")
+        raise BadInput(f"the message is longer than {limit:,} bytes; sign its hash instead")
     if hex_message:
         return from_hex(data.decode("ascii", "replace").strip(), what="the message")
     return data
@@ -222,24 +233,33 @@ def _read_message(hex_message: bool) -> bytes:
 @app.command()
 def sign(
     scheme: SchemeOpt = None,
-    hex_message: Annotated[bool, typer.Option("--hex", help="The message on standard input is hex.")] = False,
+    hex_message: Annotated[bool, typer.Option("--hex", help="The message is hex text.")] = False,
+    message_file: MessageFile = None,
     suri_file: SuriFile = None,
     keyring: KeyringName = None,
     keystore_json: KeystoreJson = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the --keystore-json password from standard input (give the message with --message-file).")] = False,
     as_json: Json = False,
 ) -> None:
-    """Sign the message on standard input (the secret comes from --suri-file, --keyring, --keystore-json or the prompt)."""
+    """Sign a message: standard input, or --message-file (the secret comes from --suri-file, --keyring, --keystore-json or the prompt).
+
+    Scripted with an encrypted key: keys sign --keystore-json KEY.json --password-stdin --message-file MSG < password
+    """
     from fennel_gov.errors import BadInput
     from fennel_gov.keys.sources import read_secret as _read_secret
 
-    source = secret_source(suri_file, keyring, keystore_json, False)
-    if not (suri_file or keyring or keystore_json) and not stdin_is_tty_for_prompt():
+    if password_stdin and not keystore_json:
+        raise BadInput("--password-stdin goes with --keystore-json")
+    if password_stdin and message_file is None:
+        raise BadInput("standard input carries the password; give the message with --message-file")
+    source = secret_source(suri_file, keyring, keystore_json, password_stdin)
+    if not (suri_file or keyring or keystore_json) and message_file is None and not stdin_is_tty_for_prompt():
         raise BadInput("the message is read from standard input; give the secret with --suri-file, --keyring or --keystore-json")
     material = _read_secret(source, stdin=sys.stdin, prompt=_tty_prompt, is_tty=True)
     from fennel_gov.keys.schemes import Scheme
 
     pair = material.key_pair(Scheme.parse(scheme) if scheme else None)
-    signature = pair.sign(_read_message(hex_message))
+    signature = pair.sign(_read_message(hex_message, message_file))
     if as_json:
         emit_json({"signature": "0x" + signature.hex(), "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
     else:
@@ -266,7 +286,8 @@ def verify(
     signature: Annotated[str, typer.Argument(help="The signature, 0x hex.")],
     public: Annotated[str, typer.Argument(help="The signer's public key (0x…) or SS58 address.")],
     scheme: SchemeOpt = None,
-    hex_message: Annotated[bool, typer.Option("--hex", help="The message on standard input is hex.")] = False,
+    hex_message: Annotated[bool, typer.Option("--hex", help="The message is hex text.")] = False,
+    message_file: MessageFile = None,
     as_json: Json = False,
 ) -> None:
     """Verify a signature over the message on standard input (exit 1 when it does not verify)."""
@@ -278,7 +299,7 @@ def verify(
     scheme_value = Scheme.parse(scheme or "sr25519")
     key, _ = parse_public(public, scheme_value)
     raw_signature = from_hex(signature, what="the signature")
-    valid = verify_signature(scheme_value, key, _read_message(hex_message), raw_signature)
+    valid = verify_signature(scheme_value, key, _read_message(hex_message, message_file), raw_signature)
     if as_json:
         emit_json({"valid": valid, "publicKey": "0x" + key.hex(), "scheme": scheme_value.value})
     if not valid:
