@@ -17,9 +17,10 @@ app = typer.Typer(help="Offline signing: build (online), sign (offline), submit 
 
 @app.command()
 def build(
-    call: Annotated[str, typer.Option("--call", help="Call data, 0x hex (e.g. from add-validator --call-only).")],
+    call: Annotated[str, typer.Option("--call", help="Call data, 0x hex (e.g. from add-validator --call-only), or Pallet.call with ARG=VALUE arguments.")],
     signer: Annotated[str, typer.Option("--signer", help="SS58 address of the account that will sign offline.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The unsigned-payload file to write.", dir_okay=False)],
+    arguments: Annotated[Optional[list[str]], typer.Argument(help="With --call Pallet.call: its arguments as NAME=VALUE (amounts as 10FNL or plain units, accounts as SS58, inner calls as 0x call data).", show_default=False)] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Node RPC URL.")] = None,
     network: Annotated[Optional[str], typer.Option("--network", help="A network from the config file.")] = None,
     era_period: Annotated[int, typer.Option("--era-period", help="Blocks the signed transaction stays valid (power of two; 0 = immortal).")] = 4096,
@@ -27,19 +28,30 @@ def build(
     force: Force = False,
     as_json: Json = False,
 ) -> None:
-    """Fetch nonce, era, genesis, runtime versions and metadata for a call; write the unsigned payload."""
+    """Fetch nonce, era, genesis, runtime versions and metadata for a call; write the unsigned payload.
+
+    The call by name: tx build --call Balances.transfer_keep_alive dest=5F... value=10FNL --signer ADDR -o tx.json
+    """
     from fennel_gov._files import write_atomic
     from fennel_gov.governance.chain import Chain
     from fennel_gov.governance.config import resolve_network
-    from fennel_gov.governance.txbuild import build_unsigned
+    from fennel_gov.errors import BadInput
+    from fennel_gov.governance.txbuild import build_unsigned, compose_call, describe_call
 
     check_output(output, force)
+    by_name = not call.lower().startswith("0x")
+    if arguments and not by_name:
+        raise BadInput("NAME=VALUE arguments go with --call Pallet.call; 0x call data carries its own")
     chain = Chain(resolve_network(url, network))
+    if by_name:
+        call = "0x" + compose_call(chain, call, list(arguments or [])).hex()
     unsigned = build_unsigned(chain, call, signer, period=era_period or None, metadata_hash=metadata_hash)
+    decoded = describe_call(chain, bytes.fromhex(unsigned["call_data"][2:]))
     write_atomic(output, json.dumps(unsigned, indent=2) + "\n", overwrite=force)
-    summary = {k: unsigned[k] for k in ("signer", "nonce", "era", "description")} | {"output": str(output)}
-    emit_json(summary) if as_json else emit_lines(table([
-        ("Call", unsigned["description"]), ("Signer", unsigned["signer"]), ("Nonce", unsigned["nonce"]),
+    summary = {k: unsigned[k] for k in ("signer", "nonce", "era", "description", "call_data")} | {"call": decoded, "output": str(output)}
+    shown = call_lines(decoded)
+    emit_json(summary) if as_json else emit_lines(["Call:", *("  " + line for line in shown)] + table([
+        ("Call data", unsigned["call_data"]), ("Signer", unsigned["signer"]), ("Nonce", unsigned["nonce"]),
         ("Valid", f"{era_period} blocks from #{unsigned['era'].get('birth_block')}" if era_period else "immortal"),
         ("Wrote", f"{output}: carry it to the offline machine and run 'fennel-gov tx sign {output.name}'"),
     ], indent=""))
