@@ -85,3 +85,47 @@ def test_old_output_spelling_still_works_with_a_note(cli, tmp_path):
     assert run.exit_code == 0, run.stderr
     assert "--file is deprecated" in run.stderr and out.exists()
     assert "--file" not in cli("keys", "generate-node-key", "--help").stdout
+
+
+def test_docs_cli_md_is_current():
+    from fennel_gov.cli._docs import render
+
+    checked_in = (ROOT / "docs" / "cli.md").read_text()
+    assert checked_in == render(), "docs/cli.md is stale: python -m fennel_gov.cli._docs > docs/cli.md"
+
+
+def test_root_help_lists_each_command_with_its_own_short_help():
+    from fennel_gov.cli._app import COMMANDS, load_command
+
+    for name, (_, _, text) in COMMANDS.items():
+        command = load_command(name)
+        assert command is not None and command.get_short_help_str(500) == click.utils.make_default_short_help(text, 500), name
+
+
+def _modules_loaded_by(*argv: str) -> set[str]:
+    import subprocess
+    import sys
+
+    code = ("import sys; from fennel_gov.cli import main; main(%r); "
+            "sys.stderr.write(repr(sorted(m for m in sys.modules if m.startswith('fennel_gov'))))") % (list(argv),)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return set(eval(done.stderr.strip().splitlines()[-1]))  # noqa: S307 - our own repr of a list of names
+
+
+def test_help_loads_only_the_command_group_it_shows():
+    groups = {"fennel_gov.cli.keys", "fennel_gov.cli.chainspec", "fennel_gov.cli.ceremony", "fennel_gov.cli.tx",
+              "fennel_gov.cli.gitops", "fennel_gov.cli.governance"}
+    assert _modules_loaded_by("--help") & groups == set()
+    assert _modules_loaded_by("keys", "--help") & groups == {"fennel_gov.cli.keys"}
+
+
+def test_shell_completion_completes_commands_and_options(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, _FENNEL_GOV_COMPLETE="complete_bash", COMP_WORDS="fennel-gov keys gen", COMP_CWORD="2")
+    done = subprocess.run([sys.executable, "-m", "fennel_gov"], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.split() == ["plain,generate", "plain,generate-node-key"]
+    script = subprocess.run([sys.executable, "-m", "fennel_gov", "completion", "bash"], capture_output=True, text=True, cwd=ROOT)
+    assert script.returncode == 0 and "_FENNEL_GOV_COMPLETE=complete_bash" in script.stdout
