@@ -149,7 +149,7 @@ def test_export_keystore_writes_the_validators_session_keys(cli, ceremony, tmp_p
     grandpa = ss58.decode(validator["session_keys"]["grandpa"]).payload.hex()
     assert sorted(p.name for p in keystore.iterdir()) == sorted(["61757261" + aura, "6772616e" + grandpa])
     assert json.loads((keystore / ("61757261" + aura)).read_text()).startswith("0x")
-    assert cli("keys", "inspect-node-key", node_key, "--json").json["peerId"] == validator["peer_id"]
+    assert cli("keys", "inspect-node-key", node_key, "--json").json["peer_id"] == validator["peer_id"]
 
 
 def test_fingerprint_is_stable_and_changes_with_the_manifest(cli, ceremony, tmp_path):

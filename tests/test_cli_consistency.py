@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import re
 
 import click
 import pytest
@@ -129,3 +130,33 @@ def test_shell_completion_completes_commands_and_options(tmp_path):
     assert done.stdout.split() == ["plain,generate", "plain,generate-node-key"]
     script = subprocess.run([sys.executable, "-m", "fennel_gov", "completion", "bash"], capture_output=True, text=True, cwd=ROOT)
     assert script.returncode == 0 and "_FENNEL_GOV_COMPLETE=complete_bash" in script.stdout
+
+
+SUBKEY_FIELDS = {"publicKey", "accountId", "ss58Address", "ss58PublicKey", "networkId", "secretSeed", "secretPhrase"}
+
+
+def _fields(document) -> set[str]:
+    if isinstance(document, dict):
+        return set(document) | {f for key, value in document.items() if key != "properties" for f in _fields(value)}
+    if isinstance(document, list):
+        return {f for value in document for f in _fields(value)}
+    return set()
+
+
+def test_json_fields_are_snake_case_except_subkeys_own(cli, tmp_path):
+    suri = tmp_path / "suri"
+    suri.write_text("//Alice")
+    runs = [
+        cli("keys", "inspect", "--suri-file", suri, "--json"),
+        cli("keys", "generate-node-key", "--show-secret", "--json"),
+        cli("keys", "session-keys", "generate", "--keystore", tmp_path / "ks", "--json"),
+        cli("keys", "session-keys", "derive", "--suri-file", suri, "--json"),
+        cli("keys", "insert", "--keystore", tmp_path / "ks2", "--key-type", "aura", "--suri-file", suri, "--json"),
+        cli("keys", "sign", "--suri-file", suri, "--json", stdin="m"),
+        cli("chainspec", "inspect", "--json"),
+        cli("chainspec", "verify", "--profile", "development", "--json"),
+    ]
+    for run in runs:
+        assert run.exit_code == 0, run.stderr
+        camel = {f for f in _fields(run.json) if re.fullmatch(r"[a-z]+[A-Z][A-Za-z0-9]*", f)} - SUBKEY_FIELDS  # (addresses as keys start otherwise)
+        assert not camel, camel

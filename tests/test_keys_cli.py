@@ -140,9 +140,9 @@ def test_node_key_file_round_trip_and_refusal_to_overwrite(cli, tmp_path):
     assert made.exit_code == 0, made.stderr
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert len(path.read_text()) == 64
-    assert "secretKey" not in made.json
+    assert "secret_key" not in made.json
     read = cli("keys", "inspect-node-key", path, "--json")
-    assert read.json == {"peerId": made.json["peerId"], "publicKey": made.json["publicKey"]}
+    assert read.json == {"peer_id": made.json["peer_id"], "publicKey": made.json["publicKey"]}
     before = path.read_bytes()
     again = cli("keys", "generate-node-key", "-o", path)
     assert again.exit_code == 2 and "already exists" in again.stderr
@@ -157,7 +157,7 @@ def test_inspect_node_key_of_the_well_known_test_key(cli, tmp_path):
     hexed.write_text("0x" + "00" * 31 + "01\n")
     for path in (raw, hexed):
         run = cli("keys", "inspect-node-key", path, "--json")
-        assert run.json["peerId"] == "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
+        assert run.json["peer_id"] == "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
 
 
 def test_inspect_node_key_rejects_a_truncated_file(cli, tmp_path):
@@ -171,7 +171,7 @@ def test_session_keys_derive_matches_the_fennel_dev_genesis(cli):
     run = cli("keys", "session-keys", "derive", "--json", stdin="//Alice\n")
     assert run.json["aura"]["ss58Address"] == ALICE
     assert run.json["grandpa"]["ss58Address"] == "5FA9nQDVg267DEd8m1ZypXLBnvN7SFxYwV7ndqSYGiN9TTpu"
-    decoded = cli("keys", "session-keys", "decode", run.json["sessionKeys"], "--json")
+    decoded = cli("keys", "session-keys", "decode", run.json["session_keys"], "--json")
     assert decoded.json == run.json
 
 

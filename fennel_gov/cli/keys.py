@@ -330,16 +330,16 @@ def generate_node_key(
     key = node_key_from_secret(os.urandom(32))
     if file:
         write_atomic(file, key.secret_bytes() if binary else key.secret_hex(), secret=True)
-    info = {"peerId": key.peer_id, "publicKey": "0x" + key.public.hex()}
+    info = {"peer_id": key.peer_id, "publicKey": "0x" + key.public.hex()}
     if show_secret:
-        info["secretKey"] = key.secret_hex()
+        info["secret_key"] = key.secret_hex()
     if file:
         info["file"] = str(file)
     if as_json:
         emit_json(info)
     else:
         emit_lines(table([("Peer ID", key.peer_id), ("Public key", info["publicKey"])]
-                         + ([("Secret key", info["secretKey"])] if show_secret else [])
+                         + ([("Secret key", info["secret_key"])] if show_secret else [])
                          + ([("Written to", str(file))] if file else []), indent=""))
 
 
@@ -357,7 +357,7 @@ def inspect_node_key(
     content = read_bytes(file, "node key", error=InvalidKeyFile)
     key = parse_node_key_file(content, source=str(file))
     if as_json:
-        emit_json({"peerId": key.peer_id, "publicKey": "0x" + key.public.hex()})
+        emit_json({"peer_id": key.peer_id, "publicKey": "0x" + key.public.hex()})
     else:
         emit_lines(table([("Peer ID", key.peer_id), ("Public key", "0x" + key.public.hex())], indent=""))
 
@@ -380,7 +380,7 @@ def insert(
     material = read_secret(secret_source(suri_file, keyring, keystore_json, password_stdin))
     path, pair = insert_key(keystore, key_type, material.require_suri("a node keystore entry"), Scheme.parse(scheme) if scheme else None)
     if as_json:
-        emit_json({"file": str(path), "keyType": key_type, "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
+        emit_json({"file": str(path), "key_type": key_type, "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
     else:
         emit_lines(table([("Key type", key_type), ("Public key", "0x" + pair.public.hex()), ("Written to", str(path))], indent=""))
 
@@ -423,7 +423,7 @@ def _session_info(keys, prefix: int) -> dict:
     from fennel_gov.keys import ss58
 
     return {
-        "sessionKeys": keys.to_hex(),
+        "session_keys": keys.to_hex(),
         "aura": {"publicKey": "0x" + keys.aura.hex(), "ss58Address": ss58.encode(keys.aura, prefix), "scheme": "sr25519"},
         "grandpa": {"publicKey": "0x" + keys.grandpa.hex(), "ss58Address": ss58.encode(keys.grandpa, prefix), "scheme": "ed25519"},
     }
@@ -434,7 +434,7 @@ def _render_session(info: dict, as_json: bool, extra: list[tuple[str, str]] = ()
         emit_json(info)
         return
     emit_lines(table([
-        ("Session keys", info["sessionKeys"]),
+        ("Session keys", info["session_keys"]),
         ("aura (sr25519)", f"{info['aura']['publicKey']}  {info['aura']['ss58Address']}"),
         ("grandpa (ed25519)", f"{info['grandpa']['publicKey']}  {info['grandpa']['ss58Address']}"),
         *extra,
@@ -472,7 +472,7 @@ def session_generate(
         info["aura"]["secretPhrase"] = aura_suri.reveal()
         info["grandpa"]["secretPhrase"] = grandpa_suri.reveal()
     if files:
-        info["keystoreFiles"] = files
+        info["keystore_files"] = files
     extra = [("Keystore files", ", ".join(files))] if files else []
     if show_secret:
         extra += [("aura phrase", aura_suri.reveal()), ("grandpa phrase", grandpa_suri.reveal())]
