@@ -20,7 +20,7 @@ def build(
     call: Annotated[str, typer.Option("--call", help="Call data, 0x hex (e.g. from add-validator --call-only), or Pallet.call with ARG=VALUE arguments.")],
     signer: Annotated[str, typer.Option("--signer", help="SS58 address of the account that will sign offline.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The unsigned-payload file to write.", dir_okay=False)],
-    arguments: Annotated[Optional[list[str]], typer.Argument(help="With --call Pallet.call: its arguments as NAME=VALUE (amounts as 10FNL or plain units, accounts as SS58, inner calls as 0x call data).", show_default=False)] = None,
+    arguments: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME=VALUE]...", help="With --call Pallet.call: its arguments as NAME=VALUE (amounts as 10FNL or plain units, accounts as SS58, inner calls as 0x call data).", show_default=False)] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Node RPC URL.")] = None,
     network: Annotated[Optional[str], typer.Option("--network", help="A network from the config file.")] = None,
     era_period: Annotated[int, typer.Option("--era-period", help="Blocks the signed transaction stays valid (power of two; 0 = immortal).")] = 4096,
