@@ -66,7 +66,7 @@ class _LazyGroup(typer.core.TyperGroup):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # The listing from the table: printing it must not import and build every group.
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [(name, click.utils.make_default_short_help(text, limit)) for name, (_, _, text) in COMMANDS.items()]
+        rows = [(name, click.Command(name, help=text).get_short_help_str(limit)) for name, (_, _, text) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
