@@ -33,7 +33,7 @@ grep -q "Genesis hash: *$expected\$" inspect.txt || { echo "check-wheel: the whe
 # The ceremony runbook's path on an air-gapped machine: a manifest, then a spec built from it
 # (the runtime taken from the embedded spec).
 printf 'wheel check passphrase\n%.0s' 1 2 3 4 | "$fennel_gov" ceremony init --network wheel-check --validators 2 --bootnodes 1 \
-  --out ceremony --passphrases-stdin --allow-network --json > /dev/null
+  -o ceremony --passphrases-stdin --allow-network --json > /dev/null
 "$fennel_gov" chainspec build --manifest ceremony/keys/wheel-check.json -o plain.json
 "$fennel_gov" chainspec raw plain.json -o raw.json
 echo "check-wheel: the wheel installs with hashed dependencies and runs chainspec inspect and build --manifest"

@@ -13,6 +13,7 @@ import stat
 import pytest
 
 from fennel_gov.ceremony.generate import CeremonyPlan, run_ceremony
+from tests.conftest import FIXTURES
 from fennel_gov.keys import SecretStr
 
 PASSPHRASES = {
@@ -41,7 +42,7 @@ def ceremony(tmp_path_factory):
     try:
         code = main(["ceremony", "init", "--network", "fennel-test", "--validators", "3", "--bootnodes", "1",
                      "--sudo-shares", "2-of-3", "--bootnode-address", "/dns4/boot1.fennel.example/tcp/30333",
-                     "--out", str(out), "--passphrases-stdin", "--allow-network", "--json"])
+                     "-o", str(out), "--passphrases-stdin", "--allow-network", "--json"])
     finally:
         sys.stdin = old
     assert code == 0
@@ -109,9 +110,12 @@ def test_recover_sudo_from_any_two_shares_but_not_one(cli, ceremony, tmp_path):
         assert run.json["sudo"] == sudo
     one = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-2", "--passphrases-stdin", "--allow-network",
               stdin=stdin_for(["sudo-share-2"]))
-    assert one.exit_code == 1 and "do not combine" in one.stderr
+    assert one.exit_code == 2 and "needs 2 shares" in one.stderr
+    twice = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-2", "--share", "sudo-share-2", "--passphrases-stdin",
+                "--allow-network", stdin=stdin_for(["sudo-share-2", "sudo-share-2"]))
+    assert twice.exit_code == 2 and "given twice" in twice.stderr
     out = tmp_path / "sudo.json"
-    written = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "--out", out,
+    written = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "-o", out,
                   "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-2"]) + "new sudo password\n")
     assert written.exit_code == 0, written.stderr
     back = cli("keys", "inspect", "--keystore-json", out, "--password-stdin", "--json", stdin="new sudo password\n")
@@ -145,7 +149,7 @@ def test_export_keystore_writes_the_validators_session_keys(cli, ceremony, tmp_p
     grandpa = ss58.decode(validator["session_keys"]["grandpa"]).payload.hex()
     assert sorted(p.name for p in keystore.iterdir()) == sorted(["61757261" + aura, "6772616e" + grandpa])
     assert json.loads((keystore / ("61757261" + aura)).read_text()).startswith("0x")
-    assert cli("keys", "inspect-node-key", node_key, "--json").json["peerId"] == validator["peer_id"]
+    assert cli("keys", "inspect-node-key", node_key, "--json").json["peer_id"] == validator["peer_id"]
 
 
 def test_fingerprint_is_stable_and_changes_with_the_manifest(cli, ceremony, tmp_path):
@@ -170,17 +174,17 @@ def test_pinned_randomness_and_clock_make_the_same_ceremony(tmp_path):
 
 
 def test_init_refuses_a_short_passphrase_a_used_directory_and_a_networked_machine(cli, tmp_path, ceremony):
-    short = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "new", "--passphrases-stdin",
+    short = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "new", "--passphrases-stdin",
                 "--allow-network", stdin="short\nvalidator pass one\n")
     assert short.exit_code == 2 and "shorter than 8" in short.stderr
     assert not (tmp_path / "new" / "keys").exists()
-    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "--out", ceremony, "--passphrases-stdin",
+    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "-o", ceremony, "--passphrases-stdin",
                "--allow-network", stdin=stdin_for())
     assert used.exit_code == 2 and "not empty" in used.stderr
     from fennel_gov.ceremony.airgap import interfaces_up
 
     if interfaces_up():
-        networked = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "n", stdin="")
+        networked = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "n", stdin="")
         assert networked.exit_code == 2 and "--allow-network" in networked.stderr
 
 
@@ -207,15 +211,18 @@ def test_a_network_built_from_the_manifest_runs_with_its_three_validators(cli, c
     from tests.chopsticks import Chopsticks
 
     plain, raw = tmp_path / "plain.json", tmp_path / "raw.json"
-    built = cli("chainspec", "build", "--manifest", ceremony / "keys" / "fennel-test.json", "-o", plain)
+    built = cli("chainspec", "build", "--manifest", ceremony / "keys" / "fennel-test.json", "--from", FIXTURES / "development.json",
+                "-o", plain)
     assert built.exit_code == 0, built.stderr
     assert cli("chainspec", "raw", plain, "-o", raw).exit_code == 0
-    checked = cli("chainspec", "verify", plain, "--profile", "production", "--json")
-    assert checked.json["errors"] == 0, checked.json
+    code_hash = cli("chainspec", "inspect", plain, "--json").json["code_hash"]
+    checked = cli("chainspec", "verify", plain, "--profile", "production", "--expect-code-hash", code_hash, "--json")
+    # The one error: this ceremony was a rehearsal (--allow-network), which the manifest records.
+    assert [f["code"] for f in checked.json["findings"] if f["severity"] == "error"] == ["rehearsal"], checked.json
     manifest = manifest_of(ceremony)
     stashes = [v["stash"] for v in manifest["validators"]]
     sudo_file = tmp_path / "sudo.json"
-    recovered = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-3", "--out", sudo_file,
+    recovered = cli("ceremony", "recover-sudo", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-3", "-o", sudo_file,
                     "--passphrases-stdin", "--allow-network", stdin=stdin_for(["sudo-share-1", "sudo-share-3"]) + "sudo file password\n")
     assert recovered.exit_code == 0, recovered.stderr
     node = Chopsticks(tmp_path / "chopsticks.log", spec=raw)
@@ -294,7 +301,7 @@ def test_init_asks_each_custodian_twice_and_stops_on_a_mismatch(cli, tmp_path, m
 
     monkeypatch.setattr(ceremony_cli, "hidden_prompt", prompt)
     monkeypatch.setattr(ceremony_cli, "stdin_is_tty", lambda: True)
-    run = cli("ceremony", "init", "--network", "x", "--validators", "1", "--out", tmp_path / "c", "--allow-network")
+    run = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "c", "--allow-network")
     assert run.exit_code == 2 and "for validator-1 differ" in run.stderr
     assert asked == ["Passphrase for custodian sudo: ", "Repeat the passphrase for sudo: ",
                      "Passphrase for custodian validator-1: ", "Repeat the passphrase for validator-1: "]

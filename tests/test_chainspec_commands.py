@@ -102,7 +102,8 @@ def test_build_refuses_a_bootnode_without_peer_id(cli, dev_code, tmp_path):
 
 
 def test_verify_production_flags_account_keys_reused_as_aura_keys(cli):
-    run = cli("chainspec", "verify", PROD, "--profile", "production", "--json")
+    code_hash = cli("chainspec", "inspect", PROD, "--json").json["code_hash"]
+    run = cli("chainspec", "verify", PROD, "--profile", "production", "--expect-code-hash", code_hash, "--json")
     assert run.exit_code == 1
     codes = [f["code"] for f in run.json["findings"] if f["severity"] == "error"]
     assert codes == ["key-reuse", "key-reuse"]

@@ -122,7 +122,7 @@ def test_write_atomic_refuses_a_device_even_when_asked_to_overwrite(tmp_path):
 def test_key_outputs_are_refused_before_a_key_is_made(cli, tmp_path):
     link = tmp_path / "key.json"
     link.symlink_to(tmp_path / "elsewhere.json")
-    result = cli("keys", "generate", "--out", link, "--password-stdin", stdin="a long password\na long password\n")
+    result = cli("keys", "generate", "-o", link, "--password-stdin", stdin="a long password\na long password\n")
     assert result.exit_code == 2
     assert "symbolic link" in one_line(result.stderr)
     assert not (tmp_path / "elsewhere.json").exists()
@@ -204,7 +204,7 @@ def test_manifests_refuse_duplicate_keys_too(tmp_path):
     "args, expected",
     [
         (("keys", "inspect"), "secret URI line on standard input is longer than 65,536"),
-        (("ceremony", "init", "--network", "n", "--validators", "1", "--out", "c", "--passphrases-stdin", "--allow-network"),
+        (("ceremony", "init", "--network", "n", "--validators", "1", "-o", "c", "--passphrases-stdin", "--allow-network"),
          "standard input holds more than 1,048,576 characters"),
     ],
     ids=["secret-uri", "passphrases"],

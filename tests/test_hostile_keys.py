@@ -172,7 +172,7 @@ def test_generate_with_no_keyring_writes_nothing_and_says_so(cli, tmp_path, set_
 
     set_backend(fail.Keyring())
     out = tmp_path / "key.json"
-    result = cli("keys", "generate", "--out", out, "--keyring", "sudo", "--password-stdin", stdin="a long password\na long password\n")
+    result = cli("keys", "generate", "-o", out, "--keyring", "sudo", "--password-stdin", stdin="a long password\na long password\n")
     assert result.exit_code == 2
     assert "nothing was generated or written" in one_line(result.stderr)
     assert list(tmp_path.iterdir()) == []
@@ -187,7 +187,7 @@ def test_a_keyring_store_failing_late_removes_the_file_written_before_it(cli, tm
 
     monkeypatch.setattr(keyring_store, "store", refuse)
     out = tmp_path / "key.json"
-    result = cli("keys", "generate", "--out", out, "--keyring", "sudo", "--password-stdin", stdin="a long password\na long password\n")
+    result = cli("keys", "generate", "-o", out, "--keyring", "sudo", "--password-stdin", stdin="a long password\na long password\n")
     assert result.exit_code == 2
     assert list(tmp_path.iterdir()) == []
 

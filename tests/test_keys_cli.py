@@ -97,7 +97,7 @@ def test_generate_with_show_secret_prints_a_phrase_that_reinspects_to_the_same_a
 
 def test_generate_to_encrypted_json_and_inspect_it_back(cli, tmp_path):
     out = tmp_path / "validator.json"
-    run = cli("keys", "generate", "--out", out, "--password-stdin", "--json", stdin="correct horse\n")
+    run = cli("keys", "generate", "-o", out, "--password-stdin", "--json", stdin="correct horse\n")
     assert run.exit_code == 0, run.stderr
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     assert "secretPhrase" not in run.json
@@ -136,15 +136,15 @@ def test_sign_hex_message_with_ecdsa_matches_sp_core(cli, tmp_path):
 
 def test_node_key_file_round_trip_and_refusal_to_overwrite(cli, tmp_path):
     path = tmp_path / "secret_ed25519"
-    made = cli("keys", "generate-node-key", "--file", path, "--json")
+    made = cli("keys", "generate-node-key", "-o", path, "--json")
     assert made.exit_code == 0, made.stderr
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert len(path.read_text()) == 64
-    assert "secretKey" not in made.json
+    assert "secret_key" not in made.json
     read = cli("keys", "inspect-node-key", path, "--json")
-    assert read.json == {"peerId": made.json["peerId"], "publicKey": made.json["publicKey"]}
+    assert read.json == {"peer_id": made.json["peer_id"], "publicKey": made.json["publicKey"]}
     before = path.read_bytes()
-    again = cli("keys", "generate-node-key", "--file", path)
+    again = cli("keys", "generate-node-key", "-o", path)
     assert again.exit_code == 2 and "already exists" in again.stderr
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["secret_ed25519"]
@@ -157,7 +157,7 @@ def test_inspect_node_key_of_the_well_known_test_key(cli, tmp_path):
     hexed.write_text("0x" + "00" * 31 + "01\n")
     for path in (raw, hexed):
         run = cli("keys", "inspect-node-key", path, "--json")
-        assert run.json["peerId"] == "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
+        assert run.json["peer_id"] == "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp"
 
 
 def test_inspect_node_key_rejects_a_truncated_file(cli, tmp_path):
@@ -171,7 +171,7 @@ def test_session_keys_derive_matches_the_fennel_dev_genesis(cli):
     run = cli("keys", "session-keys", "derive", "--json", stdin="//Alice\n")
     assert run.json["aura"]["ss58Address"] == ALICE
     assert run.json["grandpa"]["ss58Address"] == "5FA9nQDVg267DEd8m1ZypXLBnvN7SFxYwV7ndqSYGiN9TTpu"
-    decoded = cli("keys", "session-keys", "decode", run.json["sessionKeys"], "--json")
+    decoded = cli("keys", "session-keys", "decode", run.json["session_keys"], "--json")
     assert decoded.json == run.json
 
 
@@ -228,7 +228,7 @@ def test_export_json_from_a_suri_file(cli, tmp_path):
     suri = tmp_path / "suri"
     suri.write_text("//Bob")
     out = tmp_path / "bob.json"
-    run = cli("keys", "export-json", "--out", out, "--suri-file", suri, "--password-stdin", stdin="pw\n")
+    run = cli("keys", "export-json", "-o", out, "--suri-file", suri, "--password-stdin", stdin="pw\n")
     assert run.exit_code == 0, run.stderr
     assert json.loads(out.read_text())["address"] == "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 
@@ -262,7 +262,7 @@ def test_export_json_encrypts_under_the_operators_password(cli, tmp_path):
     suri = tmp_path / "suri"
     suri.write_text("//Bob")
     out = tmp_path / "bob.json"
-    run = cli("keys", "export-json", "--out", out, "--suri-file", suri, "--password-stdin", stdin="operator's own password\n")
+    run = cli("keys", "export-json", "-o", out, "--suri-file", suri, "--password-stdin", stdin="operator's own password\n")
     assert run.exit_code == 0, run.stderr
     document = json.loads(out.read_text())
     pair = Keypair.create_from_encrypted_json(document, "operator's own password")
@@ -297,7 +297,7 @@ def test_without_an_os_keyring_every_keyring_command_says_so_and_writes_nothing(
     keyring.set_keyring(fail.Keyring())
     try:
         runs = [
-            cli("keys", "generate", "--keyring", "x", "--out", tmp_path / "x.json", "--password-stdin", stdin="pw\n"),
+            cli("keys", "generate", "--keyring", "x", "-o", tmp_path / "x.json", "--password-stdin", stdin="pw\n"),
             cli("keys", "keyring", "add", "x", stdin="//Alice\n"),
             cli("keys", "keyring", "list"),
             cli("keys", "inspect", "--keyring", "x"),

@@ -74,14 +74,14 @@ SIGNATURE = "0x" + "00" * 64
 # (argv, stdin, expected exit code): every offline command, run for real (or to its first refusal).
 # {d} is the inputs directory, {out} a fresh output directory, {fx} the golden fixtures.
 OFFLINE_COMMANDS = [
-    ("keys generate --out {out}/a.json --password-stdin", "pw\n", 0),
+    ("keys generate -o {out}/a.json --password-stdin", "pw\n", 0),
     ("keys inspect --json --scheme ecdsa", "//Alice\n", 0),
     ("keys sign --suri-file {d}/suri", "hello", 0),
     (f"keys verify {SIGNATURE} {ALICE}", "hello", 1),
-    ("keys generate-node-key --file {out}/nk", "", 0),
+    ("keys generate-node-key -o {out}/nk", "", 0),
     ("keys inspect-node-key {d}/node-key", "", 0),
     ("keys insert --keystore {out} --key-type gran", "//Alice\n", 0),
-    ("keys export-json --out {out}/e.json --suri-file {d}/suri --password-stdin", "pw\n", 0),
+    ("keys export-json -o {out}/e.json --suri-file {d}/suri --password-stdin", "pw\n", 0),
     ("keys session-keys generate --keystore {out}/ks", "", 0),
     ("keys session-keys derive", "//Bob\n", 0),
     ("keys session-keys decode 0x" + "d4" * 64, "", 0),
@@ -91,7 +91,7 @@ OFFLINE_COMMANDS = [
     ("chainspec presets", "", 0),
     ("chainspec presets --show development", "", 0),
     ("chainspec build -o {out}/plain.json --preset development", "", 0),
-    ("chainspec build -o {out}/m.json --manifest {d}/ceremony/keys/offline.json", "", 0),
+    ("chainspec build -o {out}/m.json --manifest {d}/ceremony/keys/offline.json --from {fx}/development.json", "", 0),
     ("chainspec verify --profile development", "", 0),
     ("chainspec diff {fx}/development.json {fx}/development-raw.json", "", 0),
     ("ceremony custodians {d}/ceremony", "", 0),
@@ -99,7 +99,7 @@ OFFLINE_COMMANDS = [
     ("ceremony fingerprint {d}/ceremony", "", 0),
     ("ceremony export-keystore {d}/ceremony validator-1 --keystore {out}/vks --passphrases-stdin --allow-network", PASS, 0),
     ("ceremony recover-sudo {d}/ceremony --share sudo-share-1 --share sudo-share-2 --passphrases-stdin --allow-network", PASS * 2, 0),
-    ("ceremony init --network fresh --validators 1 --out {out}/c --passphrases-stdin --allow-network", PASS * 2, 0),
+    ("ceremony init --network fresh --validators 1 -o {out}/c --passphrases-stdin --allow-network", PASS * 2, 0),
     # signed against the trusted development spec: Sudo.sudo(ValidatorManager.register_validators([Bob]))
     ("tx sign {d}/unsigned.json --spec {fx}/development-raw.json --signer stdin --yes -o {out}/signed.json", "//Alice\n", 0),
 ]
@@ -132,9 +132,9 @@ def test_offline_command_in_a_fresh_interpreter_loads_no_network_module(command,
 
 def test_offline_commands_run_with_sockets_disabled(cli, tmp_path, socket_disabled):
     assert cli("keys", "inspect", "--json", stdin="//Alice\n").exit_code == 0
-    assert cli("keys", "generate-node-key", "--file", tmp_path / "nk").exit_code == 0
+    assert cli("keys", "generate-node-key", "-o", tmp_path / "nk").exit_code == 0
     assert cli("keys", "session-keys", "generate", "--keystore", tmp_path / "ks").exit_code == 0
-    assert cli("keys", "generate", "--out", tmp_path / "a.json", "--password-stdin", stdin="pw\n").exit_code == 0
+    assert cli("keys", "generate", "-o", tmp_path / "a.json", "--password-stdin", stdin="pw\n").exit_code == 0
 
 
 def test_offline_signing_with_a_trusted_spec_runs_with_sockets_disabled(cli, offline_inputs, tmp_path, socket_disabled):
@@ -151,7 +151,7 @@ def test_every_chainspec_command_runs_with_sockets_disabled(cli, tmp_path, offli
         cli("chainspec", "presets", "--json"),
         cli("chainspec", "presets", "--show", "local_testnet"),
         cli("chainspec", "build", "-o", tmp_path / "plain.json", "--preset", "development"),
-        cli("chainspec", "build", "-o", tmp_path / "m.json", "--manifest", offline_inputs / "ceremony" / "keys" / "offline.json"),
+        cli("chainspec", "build", "-o", tmp_path / "m.json", "--manifest", offline_inputs / "ceremony" / "keys" / "offline.json", "--from", FIXTURES / "development.json"),
         cli("chainspec", "verify", "--profile", "development", "--json"),
         cli("chainspec", "diff", FIXTURES / "development.json", tmp_path / "raw.json", "--json"),
     ]

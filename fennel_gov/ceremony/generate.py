@@ -47,6 +47,7 @@ class CeremonyPlan:
     validator_endowment: int = 100 * FNL
     sudo_endowment: int = 1_000_000 * FNL
     ss58_format: int = 42
+    rehearsal: bool = False  # made with --allow-network on a networked machine: recorded in the manifest
 
     def custodians(self) -> list[str]:
         sudo = [f"sudo-share-{i}" for i in range(1, (self.sudo_shares or 0) + 1)] if self.sudo_shares else ["sudo"]
@@ -212,6 +213,8 @@ def _generate(plan: CeremonyPlan, out: Path, passphrases: dict[str, SecretStr], 
         + [{"address": v["stash"], "amount": str(plan.validator_endowment)} for v in validators],
         "secret_files": dict(sorted(hashes.items())),
     }
+    if plan.rehearsal:
+        manifest["rehearsal"] = True
     validate(manifest)
     manifest_path = out / "keys" / f"{plan.network}.json"
     manifest_path.parent.mkdir(parents=True, exist_ok=True)

@@ -45,8 +45,13 @@ def _open_seed(directory: Path, relative: str, passphrase: SecretStr) -> bytes:
 
 
 def _share_words(directory: Path, custodian: str, passphrase: SecretStr) -> SecretStr:
+    from fennel_gov.errors import WrongPassword
+
     path = Path(directory) / "secrets" / custodian / "sudo-share.json"
-    return open_envelope(read_bytes(path, "key file", error=InvalidKeyFile), passphrase)
+    try:
+        return open_envelope(read_bytes(path, "key file", error=InvalidKeyFile), passphrase)
+    except WrongPassword:
+        raise WrongPassword(f"the passphrase given for {custodian} does not open secrets/{custodian}/sudo-share.json") from None
 
 
 def recover_sudo_seed(directory: Path, custodians: list[str], passphrases: Passphrases) -> bytes:

@@ -159,6 +159,12 @@ def verify_spec(spec: ChainSpec, profile: str, *, expect_code_hash: str | None =
     # code
     if expect_code_hash is not None and expect_code_hash.lower() != code_hash:
         add("error", "code-hash", f"the code's blake2-256 is {code_hash}, not the expected {expect_code_hash} (srtool digest)")
+    elif expect_code_hash is None and production:
+        # Without it the gate cannot tell the audited runtime from any other (the development one included).
+        add("error", "code-hash-missing", f"no --expect-code-hash: give the srtool digest of the runtime to ship (this code is {code_hash})")
+    if spec.properties.get("rehearsal") is True:
+        add("error" if production else "warning", "rehearsal",
+            "the spec was built from a rehearsal manifest (ceremony init --allow-network): its keys were made on a networked machine")
 
     return _result(profile, "0x" + genesis.genesis_hash.hex(), code_hash, findings)
 

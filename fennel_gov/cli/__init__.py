@@ -33,6 +33,27 @@ def _on_signal(signum, _frame):
     raise error
 
 
+# Spellings the output option had before every command said -o/--output: accepted, hidden from help.
+_LEGACY_OUTPUT = {
+    ("keys", "generate"): "--out", ("keys", "export-json"): "--out", ("keys", "generate-node-key"): "--file",
+    ("ceremony", "init"): "--out", ("ceremony", "recover-sudo"): "--out", ("gitops", "render"): "--out",
+}
+
+
+def _legacy_output(args: list[str]) -> list[str]:
+    """Rewrite a deprecated output spelling to --output for the commands that had it (with a note)."""
+    old = _LEGACY_OUTPUT.get(tuple(args[:2]))
+    if old is None:
+        return args
+    rewritten = []
+    for arg in args:
+        if arg == old or arg.startswith(old + "="):
+            sys.stderr.write(f"note: {old} is deprecated; say -o/--output\n")
+            arg = "--output" + arg[len(old):]
+        rewritten.append(arg)
+    return rewritten
+
+
 def main(argv: list[str] | None = None) -> int:
     # Plain click help and errors: faster start (no rich), and one-line messages on stderr.
     os.environ.setdefault("TYPER_USE_RICH", "0")
@@ -42,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from fennel_gov.errors import EXIT_BAD_INPUT, EXIT_FAILURE, FennelGovError, scrub
 
     inputs = list(sys.argv[1:] if argv is None else argv)
+    argv = _legacy_output(inputs)
 
     def say(message: str) -> None:
         sys.stderr.write(scrub(message, inputs) + "\n")

@@ -30,6 +30,20 @@ KeystoreJson = Annotated[
     Optional[Path],
     typer.Option("--keystore-json", help="Read the key from a polkadot-js encrypted JSON file.", dir_okay=False),
 ]
+Force = Annotated[bool, typer.Option("--force", help="Replace the output file if it exists (refused otherwise).")]
+
+
+def check_output(path: Path, force: bool) -> None:
+    """The one overwrite rule: an existing output is refused unless --force, before any work is done.
+    (Secret key files take no --force: they are never overwritten.)"""
+    from fennel_gov._files import check_output_target
+    from fennel_gov.errors import RefusedOverwrite
+
+    check_output_target(path)
+    if path.exists() and not force:
+        raise RefusedOverwrite(f"{path} already exists; pass --force to replace it, or choose another path")
+
+
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input instead of a prompt.")
 ]

@@ -79,7 +79,7 @@ def _manifest_custodians(manifest: dict) -> list[str]:
 def init(
     network: Annotated[str, typer.Option("--network", help="Network name; the manifest is keys/<network>.json.")],
     validators: Annotated[int, typer.Option("--validators", help="Number of validators.")],
-    out: Annotated[Path, typer.Option("--out", help="New directory for the encrypted secrets and the manifest.", file_okay=False)],
+    out: Annotated[Path, typer.Option("-o", "--output", help="New directory for the encrypted secrets and the manifest.", file_okay=False)],
     bootnodes: Annotated[int, typer.Option("--bootnodes", help="Number of bootnodes.")] = 0,
     sudo_shares: Annotated[Optional[str], typer.Option("--sudo-shares", help="Split the sudo key into K-of-N SLIP-39 shares, e.g. 2-of-3.")] = None,
     bootnode_address: Annotated[list[str], typer.Option("--bootnode-address", help="Multiaddr of a bootnode without /p2p (repeat, in order).")] = [],
@@ -99,9 +99,11 @@ def init(
     plan = CeremonyPlan(
         network=network, validators=validators, bootnodes=bootnodes, sudo_threshold=threshold, sudo_shares=count,
         name=chain_name, bootnode_addresses=tuple(bootnode_address),
-        validator_endowment=validator_endowment * FNL, sudo_endowment=sudo_endowment * FNL,
+        validator_endowment=validator_endowment * FNL, sudo_endowment=sudo_endowment * FNL, rehearsal=allow_network,
     )
     plan.check()
+    for warning in production_warnings(plan):
+        note(f"WARNING: {warning}")
     passphrases = _Passphrases(plan.custodians(), passphrases_stdin, confirm=True)
     manifest = run_ceremony(plan, out, {c: passphrases(c) for c in plan.custodians()})
     prints = fingerprint(manifest)
@@ -121,13 +123,45 @@ def init(
     ])
 
 
-@app.command()
-def custodians(directory: Dir, as_json: Json = False) -> None:
-    """The custodians of a ceremony, in the order --passphrases-stdin expects their lines."""
-    from fennel_gov.ceremony.manifest import load_manifest
-    from fennel_gov.ceremony.verify import manifest_path
+def production_warnings(plan) -> list[str]:
+    """What 'chainspec verify --profile production' will refuse in the network this plan makes."""
+    warnings = []
+    if plan.validators < 2:
+        warnings.append(f"{plan.validators} validator: Fennel's MinAuthorities is 2, so production verify will fail the spec")
+    if plan.bootnodes == 0 or not plan.bootnode_addresses:
+        warnings.append("no bootnode addresses (--bootnodes M --bootnode-address ADDR): the spec will list no bootnodes")
+    if plan.rehearsal:
+        warnings.append("--allow-network: the manifest is marked a rehearsal, which production verify refuses")
+    return warnings
 
-    names = _manifest_custodians(load_manifest(manifest_path(directory)))
+
+@app.command()
+def custodians(
+    directory: Annotated[Optional[Path], typer.Argument(help="A ceremony directory; or give init's options instead to see the order before init.", file_okay=False)] = None,
+    validators: Annotated[Optional[int], typer.Option("--validators", help="As for init (without DIR).")] = None,
+    bootnodes: Annotated[int, typer.Option("--bootnodes", help="As for init (without DIR).")] = 0,
+    sudo_shares: Annotated[Optional[str], typer.Option("--sudo-shares", help="As for init (without DIR).")] = None,
+    as_json: Json = False,
+) -> None:
+    """The custodians of a ceremony, in the order --passphrases-stdin expects their lines (before init: give init's options)."""
+    from fennel_gov.errors import BadInput
+
+    if directory is not None:
+        if validators is not None or sudo_shares is not None or bootnodes:
+            raise BadInput("give a ceremony DIR or init's --validators/--bootnodes/--sudo-shares, not both")
+        from fennel_gov.ceremony.manifest import load_manifest
+        from fennel_gov.ceremony.verify import manifest_path
+
+        names = _manifest_custodians(load_manifest(manifest_path(directory)))
+    else:
+        if validators is None:
+            raise BadInput("give a ceremony DIR, or the --validators (and --bootnodes, --sudo-shares) you will give init")
+        from fennel_gov.ceremony.generate import CeremonyPlan, parse_shares
+
+        threshold, count = parse_shares(sudo_shares)
+        plan = CeremonyPlan(network="plan", validators=validators, bootnodes=bootnodes, sudo_threshold=threshold, sudo_shares=count)
+        plan.check()
+        names = plan.custodians()
     emit_json({"custodians": names}) if as_json else emit_lines(names)
 
 
@@ -191,7 +225,7 @@ def export_keystore(
 def recover_sudo(
     directory: Dir,
     shares: Annotated[list[str], typer.Option("--share", help="Custodian of a share to use (repeat K times), e.g. sudo-share-2.")],
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write the sudo key as a polkadot-js JSON file (new password asked).", dir_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the sudo key as a polkadot-js JSON file (new password asked; never overwritten).", dir_okay=False)] = None,
     passphrases_stdin: PassphrasesStdin = False,
     allow_network: AllowNetwork = False,
     as_json: Json = False,
@@ -199,12 +233,26 @@ def recover_sudo(
     """Rebuild the sudo key from any K SLIP-39 shares and check it against the manifest."""
     from fennel_gov.ceremony.verify import recover_sudo as recover
 
+    from fennel_gov.ceremony.manifest import load_manifest
+    from fennel_gov.ceremony.verify import manifest_path
+    from fennel_gov.errors import BadInput
+
     _airgap(allow_network)
     if out:
         from fennel_gov._files import check_output_target
 
         check_output_target(out)
     names = list(dict.fromkeys(shares))
+    if len(names) != len(shares):
+        raise BadInput("a --share is given twice; give K different share custodians")
+    split = load_manifest(manifest_path(directory))["sudo"].get("shares")
+    if split is not None:  # (an unsplit sudo key is refused by the library with its own message)
+        unknown = [n for n in names if n not in split["custodians"]]
+        if unknown:
+            raise BadInput(f"{unknown[0]} holds no share; the share custodians are {', '.join(split['custodians'])}")
+        if len(names) < split["threshold"]:
+            raise BadInput(f"the sudo key needs {split['threshold']} shares ({split['threshold']}-of-{len(split['custodians'])}); "
+                           f"{len(names)} given: repeat --share")
     passphrases = _Passphrases(names + (["new-password"] if out and passphrases_stdin else []), passphrases_stdin, confirm=False)
     pair, address = recover(directory, names, passphrases)
     if out:

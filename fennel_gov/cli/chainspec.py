@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fennel_gov.cli._options import Json
+from fennel_gov.cli._options import Force, Json, check_output
 from fennel_gov.cli._render import emit_json, emit_lines, note, table
 
 app = typer.Typer(help="Chain specs: build, convert to raw, inspect, verify, diff (offline).", no_args_is_help=True, rich_markup_mode=None)
@@ -83,17 +83,17 @@ def raw(
     legacy_null_removes: Annotated[
         bool, typer.Option("--legacy-null-removes", help="A null in the patch removes the key (polkadot-sdk before PR #6382).")
     ] = False,
+    force: Force = False,
     as_json: Json = False,
 ) -> None:
     """Convert a plain spec to raw, byte-identical to the node's build-spec --raw; print the genesis hash."""
     import sys
 
-    from fennel_gov._files import check_output_target
     from fennel_gov.chainspec.genesis import to_raw
     from fennel_gov.chainspec.spec import dumps_raw, save
 
     if output is not None:
-        check_output_target(output)  # before the work: a device or link as target is refused at once
+        check_output(output, force)  # before the work: an existing file, a device or a link is refused at once
     document, genesis = to_raw(_load(spec), legacy_null_removes=legacy_null_removes)
     summary = {
         "genesis_hash": "0x" + genesis.genesis_hash.hex(),
@@ -106,7 +106,7 @@ def raw(
         sys.stdout.flush()
         note(f"genesis hash {summary['genesis_hash']}")
         return
-    save(output, document, raw=True)
+    save(output, document, raw=True, overwrite=force)
     summary["output"] = str(output)
     if as_json:
         emit_json(summary)
@@ -151,7 +151,16 @@ def presets(
         return
     if show not in names:
         raise BadInput(f"the runtime has no preset {quote(show)}; it has {', '.join(names) or 'none'}")
-    emit_json(get_preset(loaded, show))
+    from fennel_gov.errors import Failure
+
+    try:
+        preset_json = get_preset(loaded, show)
+    except Failure as exc:
+        # Fennel's 'production' preset panics on its own placeholder keys: say so instead of the trap.
+        reason = str(exc).split("panicked at", 1)[-1].split(": ", 1)[-1] if "panicked" in str(exc) else str(exc)
+        raise Failure(f"the runtime lists the preset {quote(show)} but cannot build it ({reason[:120]}); "
+                      "build a real network's spec from its ceremony manifest: chainspec build --manifest keys/NAME.json --runtime WASM") from None
+    emit_json(preset_json)
 
 
 def _parse_properties(values: list[str]) -> dict:
@@ -178,13 +187,14 @@ def build(
     from_spec: FromSpec = None,
     preset: Annotated[Optional[str], typer.Option("--preset", help="Start from this runtime preset.")] = None,
     patch: Annotated[Optional[Path], typer.Option("--patch", help="JSON patch merged over the preset (or the runtime defaults).", dir_okay=False)] = None,
-    name: Annotated[str, typer.Option("--name", help="Chain name.")] = "Fennel",
-    chain_id: Annotated[str, typer.Option("--id", help="Chain id (the node's --chain directory name).")] = "fennel",
-    chain_type: Annotated[str, typer.Option("--chain-type", help="Development, Local or Live.")] = "Live",
+    name: Annotated[Optional[str], typer.Option("--name", help="Chain name (default: the manifest's, else Fennel).", show_default=False)] = None,
+    chain_id: Annotated[Optional[str], typer.Option("--id", help="Chain id, the node's chains/<id> directory (default: the manifest's, else fennel).", show_default=False)] = None,
+    chain_type: Annotated[Optional[str], typer.Option("--chain-type", help="Development, Local or Live (default: the manifest's, else Live).", show_default=False)] = None,
     protocol_id: Annotated[Optional[str], typer.Option("--protocol-id", help="libp2p protocol id.")] = "fenn",
     prop: Annotated[list[str], typer.Option("--property", help="KEY=VALUE chain property (JSON value); repeatable.")] = [],
     bootnode: Annotated[list[str], typer.Option("--bootnode", help="Bootnode multiaddr with /p2p/<peer id>; repeatable.")] = [],
     manifest: Annotated[Optional[Path], typer.Option("--manifest", help="A ceremony manifest (keys/<network>.json): sudo, balances, session keys, validators, bootnodes.", dir_okay=False)] = None,
+    force: Force = False,
     as_json: Json = False,
 ) -> None:
     """Build a plain spec from a runtime and a preset and/or patch (or a ceremony manifest), as chain-spec-builder create does."""
@@ -192,12 +202,12 @@ def build(
     from fennel_gov.chainspec.build import SpecOptions, build_plain_spec
     from fennel_gov.chainspec.spec import save
 
-    from fennel_gov._files import check_output_target, read_json
+    from fennel_gov._files import read_json
 
-    check_output_target(output)
+    check_output(output, force)
     patch_document = read_json(patch, "JSON patch") if patch is not None else None
     options = SpecOptions(
-        name=name, id=chain_id, chain_type=chain_type, protocol_id=protocol_id,
+        name=name or "Fennel", id=chain_id or "fennel", chain_type=chain_type or "Live", protocol_id=protocol_id,
         bootnodes=list(bootnode), properties=_parse_properties(prop),
     )
     if manifest is not None:
@@ -205,16 +215,25 @@ def build(
 
         from fennel_gov.chainspec.json_patch import merge
 
+        from fennel_gov.errors import BadInput
+
         loaded = load_manifest(manifest)
+        if runtime is None and from_spec is None:
+            # The embedded spec's runtime is the development one: a real network names its runtime.
+            raise BadInput("--manifest builds a real network's spec: name its runtime with --runtime WASM "
+                           "(srtool's compact.compressed.wasm) or --from SPEC")
         network_info = loaded["network"]
-        options.name = name if name != "Fennel" else network_info.get("name", name)
-        options.id = chain_id if chain_id != "fennel" else network_info.get("id", chain_id)
-        options.chain_type = network_info.get("chainType", chain_type) if chain_type == "Live" else chain_type
+        # Flags given win; the manifest fills what was not given (chain_type read under both spellings).
+        options.name = name or network_info.get("name") or "Fennel"
+        options.id = chain_id or network_info.get("id") or "fennel"
+        options.chain_type = chain_type or network_info.get("chain_type") or network_info.get("chainType") or "Live"
+        if loaded.get("rehearsal"):
+            options.properties["rehearsal"] = True  # chainspec verify --profile production refuses it
         options.bootnodes = list(dict.fromkeys(bootnode_addresses(loaded) + list(bootnode)))
         options.properties.update({k: network_info[k] for k in ("ss58Format", "tokenSymbol", "tokenDecimals") if k in network_info})
         patch_document = merge(genesis_patch(loaded), patch_document or {})
     document = build_plain_spec(_runtime_code(runtime, from_spec), options, preset=preset, patch=patch_document)
-    save(output, document, raw=False)
+    save(output, document, raw=False, overwrite=force)
     if as_json:
         emit_json({"output": str(output), "name": options.name, "id": options.id, "chain_type": options.chain_type})
     else:
@@ -229,9 +248,13 @@ def verify(
     as_json: Json = False,
 ) -> None:
     """Check a spec for the mistakes that stall or expose PoA networks (exit 1 on errors)."""
-    from fennel_gov.chainspec.verify import verify_spec
-    from fennel_gov.errors import Failure
+    import re
 
+    from fennel_gov.chainspec.verify import verify_spec
+    from fennel_gov.errors import BadInput, Failure
+
+    if expect_code_hash is not None and not re.fullmatch(r"0x[0-9a-fA-F]{64}", expect_code_hash):
+        raise BadInput("--expect-code-hash is the runtime's blake2-256, 0x and 64 hex digits (srtool's digest)")
     result = verify_spec(_load(spec), profile, expect_code_hash=expect_code_hash)
     if as_json:
         emit_json(result)

@@ -49,7 +49,7 @@ def render(
     spec: SpecOpt,
     namespace: Annotated[str, typer.Option("--namespace", help="Kubernetes namespace of every object.")],
     image: Annotated[str, typer.Option("--image", help="The node's image, REPOSITORY:TAG (pinned).")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="New directory to write (committed to the GitOps repository).", file_okay=False)],
+    out: Annotated[Path, typer.Option("-o", "--output", help="New directory to write (committed to the GitOps repository).", file_okay=False)],
     seal_cert: Annotated[Optional[Path], typer.Option("--seal-cert", help="Seal the Secrets for this Sealed Secrets controller certificate (kubeseal --fetch-cert).", dir_okay=False)] = None,
     sops_age: Annotated[list[str], typer.Option("--sops-age", help="Encrypt the Secrets with SOPS for this age recipient (repeat for more).")] = [],
     command: Annotated[str, typer.Option("--command", help="The node binary in the image.")] = "fennel-node",

@@ -104,10 +104,10 @@ def generate(
     words: Annotated[int, typer.Option("--words", help="Mnemonic length: 12, 15, 18, 21 or 24.")] = 12,
     network: Network = None,
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="Write the key to this polkadot-js encrypted JSON file (0600).")
+        Optional[Path], typer.Option("-o", "--output", help="Write the key to this polkadot-js encrypted JSON file (0600, never overwritten).", dir_okay=False)
     ] = None,
     keyring: Annotated[Optional[str], typer.Option("--keyring", help="Store the secret URI in this OS-keyring entry.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Account name inside --out.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Account name inside --output.")] = None,
     password_stdin: PasswordStdin = False,
     allow_insecure_keyring: AllowInsecureKeyring = False,
     show_secret: ShowSecret = False,
@@ -115,7 +115,7 @@ def generate(
 ) -> None:
     """Generate a new key from a fresh BIP39 mnemonic.
 
-    The secret goes where you say: --out (encrypted JSON), --keyring, or the screen with --show-secret.
+    The secret goes where you say: -o/--output (encrypted JSON), --keyring, or the screen with --show-secret.
     """
     from fennel_gov.errors import BadInput
     from fennel_gov.keys import keyring_store
@@ -125,7 +125,7 @@ def generate(
     from fennel_gov.keys.secret import SecretStr
 
     if not (out or keyring or show_secret):
-        raise BadInput("say where the secret goes: --out FILE (encrypted), --keyring NAME, or --show-secret")
+        raise BadInput("say where the secret goes: -o/--output FILE (encrypted), --keyring NAME, or --show-secret")
     if out:
         _check_new_output(out)
     if keyring:  # refused keyrings are found before a secret exists or a file is written
@@ -205,15 +205,26 @@ def inspect(
     _render_key(info, title, as_json)
 
 
-def _read_message(hex_message: bool) -> bytes:
+MessageFile = Annotated[
+    Optional[Path],
+    typer.Option("--message-file", help="Read the message from this file instead of standard input.", dir_okay=False),
+]
+
+
+def _read_message(hex_message: bool, message_file: Path | None = None) -> bytes:
     from fennel_gov._codec import from_hex
 
     limit = 64 * 1024 * 1024  # a message to sign; /dev/zero on standard input must not grow forever
-    data = sys.stdin.buffer.read(limit + 1)
+    if message_file is not None:
+        from fennel_gov._files import read_bytes
+
+        data = read_bytes(message_file, "message")
+    else:
+        data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         from fennel_gov.errors import BadInput
 
-        raise BadInput(f"the message on standard input is longer than {limit:,} bytes; sign its hash instead")
+        raise BadInput(f"the message is longer than {limit:,} bytes; sign its hash instead")
     if hex_message:
         return from_hex(data.decode("ascii", "replace").strip(), what="the message")
     return data
@@ -222,24 +233,33 @@ def _read_message(hex_message: bool) -> bytes:
 @app.command()
 def sign(
     scheme: SchemeOpt = None,
-    hex_message: Annotated[bool, typer.Option("--hex", help="The message on standard input is hex.")] = False,
+    hex_message: Annotated[bool, typer.Option("--hex", help="The message is hex text.")] = False,
+    message_file: MessageFile = None,
     suri_file: SuriFile = None,
     keyring: KeyringName = None,
     keystore_json: KeystoreJson = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the --keystore-json password from standard input (give the message with --message-file).")] = False,
     as_json: Json = False,
 ) -> None:
-    """Sign the message on standard input (the secret comes from --suri-file, --keyring, --keystore-json or the prompt)."""
+    """Sign a message: standard input, or --message-file (the secret comes from --suri-file, --keyring, --keystore-json or the prompt).
+
+    Scripted with an encrypted key: keys sign --keystore-json KEY.json --password-stdin --message-file MSG < password
+    """
     from fennel_gov.errors import BadInput
     from fennel_gov.keys.sources import read_secret as _read_secret
 
-    source = secret_source(suri_file, keyring, keystore_json, False)
-    if not (suri_file or keyring or keystore_json) and not stdin_is_tty_for_prompt():
+    if password_stdin and not keystore_json:
+        raise BadInput("--password-stdin goes with --keystore-json")
+    if password_stdin and message_file is None:
+        raise BadInput("standard input carries the password; give the message with --message-file")
+    source = secret_source(suri_file, keyring, keystore_json, password_stdin)
+    if not (suri_file or keyring or keystore_json) and message_file is None and not stdin_is_tty_for_prompt():
         raise BadInput("the message is read from standard input; give the secret with --suri-file, --keyring or --keystore-json")
     material = _read_secret(source, stdin=sys.stdin, prompt=_tty_prompt, is_tty=True)
     from fennel_gov.keys.schemes import Scheme
 
     pair = material.key_pair(Scheme.parse(scheme) if scheme else None)
-    signature = pair.sign(_read_message(hex_message))
+    signature = pair.sign(_read_message(hex_message, message_file))
     if as_json:
         emit_json({"signature": "0x" + signature.hex(), "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
     else:
@@ -266,7 +286,8 @@ def verify(
     signature: Annotated[str, typer.Argument(help="The signature, 0x hex.")],
     public: Annotated[str, typer.Argument(help="The signer's public key (0x…) or SS58 address.")],
     scheme: SchemeOpt = None,
-    hex_message: Annotated[bool, typer.Option("--hex", help="The message on standard input is hex.")] = False,
+    hex_message: Annotated[bool, typer.Option("--hex", help="The message is hex text.")] = False,
+    message_file: MessageFile = None,
     as_json: Json = False,
 ) -> None:
     """Verify a signature over the message on standard input (exit 1 when it does not verify)."""
@@ -278,7 +299,7 @@ def verify(
     scheme_value = Scheme.parse(scheme or "sr25519")
     key, _ = parse_public(public, scheme_value)
     raw_signature = from_hex(signature, what="the signature")
-    valid = verify_signature(scheme_value, key, _read_message(hex_message), raw_signature)
+    valid = verify_signature(scheme_value, key, _read_message(hex_message, message_file), raw_signature)
     if as_json:
         emit_json({"valid": valid, "publicKey": "0x" + key.hex(), "scheme": scheme_value.value})
     if not valid:
@@ -291,7 +312,7 @@ def verify(
 def generate_node_key(
     file: Annotated[
         Optional[Path],
-        typer.Option("--file", help="Write the key here (hex, as the node reads it; mode 0600). Never overwrites.", dir_okay=False),
+        typer.Option("-o", "--output", help="Write the key here (hex, as the node reads it; mode 0600). Never overwrites.", dir_okay=False),
     ] = None,
     binary: Annotated[bool, typer.Option("--bin", help="Write the 32 raw bytes instead of hex.")] = False,
     show_secret: ShowSecret = False,
@@ -303,22 +324,22 @@ def generate_node_key(
     from fennel_gov.keys.node_key import node_key_from_secret
 
     if not (file or show_secret):
-        raise BadInput("say where the node key goes: --file PATH, or --show-secret to print it")
+        raise BadInput("say where the node key goes: -o/--output PATH, or --show-secret to print it")
     if file:
         _check_new_output(file)
     key = node_key_from_secret(os.urandom(32))
     if file:
         write_atomic(file, key.secret_bytes() if binary else key.secret_hex(), secret=True)
-    info = {"peerId": key.peer_id, "publicKey": "0x" + key.public.hex()}
+    info = {"peer_id": key.peer_id, "publicKey": "0x" + key.public.hex()}
     if show_secret:
-        info["secretKey"] = key.secret_hex()
+        info["secret_key"] = key.secret_hex()
     if file:
         info["file"] = str(file)
     if as_json:
         emit_json(info)
     else:
         emit_lines(table([("Peer ID", key.peer_id), ("Public key", info["publicKey"])]
-                         + ([("Secret key", info["secretKey"])] if show_secret else [])
+                         + ([("Secret key", info["secret_key"])] if show_secret else [])
                          + ([("Written to", str(file))] if file else []), indent=""))
 
 
@@ -336,7 +357,7 @@ def inspect_node_key(
     content = read_bytes(file, "node key", error=InvalidKeyFile)
     key = parse_node_key_file(content, source=str(file))
     if as_json:
-        emit_json({"peerId": key.peer_id, "publicKey": "0x" + key.public.hex()})
+        emit_json({"peer_id": key.peer_id, "publicKey": "0x" + key.public.hex()})
     else:
         emit_lines(table([("Peer ID", key.peer_id), ("Public key", "0x" + key.public.hex())], indent=""))
 
@@ -359,14 +380,14 @@ def insert(
     material = read_secret(secret_source(suri_file, keyring, keystore_json, password_stdin))
     path, pair = insert_key(keystore, key_type, material.require_suri("a node keystore entry"), Scheme.parse(scheme) if scheme else None)
     if as_json:
-        emit_json({"file": str(path), "keyType": key_type, "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
+        emit_json({"file": str(path), "key_type": key_type, "publicKey": "0x" + pair.public.hex(), "scheme": pair.scheme.value})
     else:
         emit_lines(table([("Key type", key_type), ("Public key", "0x" + pair.public.hex()), ("Written to", str(path))], indent=""))
 
 
 @app.command("export-json")
 def export_json(
-    out: Annotated[Path, typer.Option("--out", help="The encrypted JSON file to write (0600, never overwritten).", dir_okay=False)],
+    out: Annotated[Path, typer.Option("-o", "--output", help="The encrypted JSON file to write (0600, never overwritten).", dir_okay=False)],
     scheme: SchemeOpt = None,
     network: Network = None,
     name: Annotated[Optional[str], typer.Option("--name", help="Account name stored in the file.")] = None,
@@ -402,7 +423,7 @@ def _session_info(keys, prefix: int) -> dict:
     from fennel_gov.keys import ss58
 
     return {
-        "sessionKeys": keys.to_hex(),
+        "session_keys": keys.to_hex(),
         "aura": {"publicKey": "0x" + keys.aura.hex(), "ss58Address": ss58.encode(keys.aura, prefix), "scheme": "sr25519"},
         "grandpa": {"publicKey": "0x" + keys.grandpa.hex(), "ss58Address": ss58.encode(keys.grandpa, prefix), "scheme": "ed25519"},
     }
@@ -413,7 +434,7 @@ def _render_session(info: dict, as_json: bool, extra: tuple[tuple[str, str], ...
         emit_json(info)
         return
     emit_lines(table([
-        ("Session keys", info["sessionKeys"]),
+        ("Session keys", info["session_keys"]),
         ("aura (sr25519)", f"{info['aura']['publicKey']}  {info['aura']['ss58Address']}"),
         ("grandpa (ed25519)", f"{info['grandpa']['publicKey']}  {info['grandpa']['ss58Address']}"),
         *extra,
@@ -451,7 +472,7 @@ def session_generate(
         info["aura"]["secretPhrase"] = aura_suri.reveal()
         info["grandpa"]["secretPhrase"] = grandpa_suri.reveal()
     if files:
-        info["keystoreFiles"] = files
+        info["keystore_files"] = files
     extra = [("Keystore files", ", ".join(files))] if files else []
     if show_secret:
         extra += [("aura phrase", aura_suri.reveal()), ("grandpa phrase", grandpa_suri.reveal())]

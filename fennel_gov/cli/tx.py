@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from fennel_gov.cli._options import Json, PasswordStdin, hidden_prompt, stdin_is_tty
+from fennel_gov.cli._options import Force, Json, PasswordStdin, check_output, hidden_prompt, stdin_is_tty
 from fennel_gov.cli._render import emit_json, emit_lines, note, table
 
 app = typer.Typer(help="Offline signing: build (online), sign (offline), submit (online).", no_args_is_help=True, rich_markup_mode=None)
@@ -17,27 +17,41 @@ app = typer.Typer(help="Offline signing: build (online), sign (offline), submit 
 
 @app.command()
 def build(
-    call: Annotated[str, typer.Option("--call", help="Call data, 0x hex (e.g. from add-validator --call-only).")],
+    call: Annotated[str, typer.Option("--call", help="Call data, 0x hex (e.g. from add-validator --call-only), or Pallet.call with ARG=VALUE arguments.")],
     signer: Annotated[str, typer.Option("--signer", help="SS58 address of the account that will sign offline.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The unsigned-payload file to write.", dir_okay=False)],
+    arguments: Annotated[Optional[list[str]], typer.Argument(metavar="[NAME=VALUE]...", help="With --call Pallet.call: its arguments as NAME=VALUE (amounts as 10FNL or plain units, accounts as SS58, inner calls as 0x call data).", show_default=False)] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Node RPC URL.")] = None,
     network: Annotated[Optional[str], typer.Option("--network", help="A network from the config file.")] = None,
     era_period: Annotated[int, typer.Option("--era-period", help="Blocks the signed transaction stays valid (power of two; 0 = immortal).")] = 4096,
     metadata_hash: Annotated[bool, typer.Option("--metadata-hash", help="Sign CheckMetadataHash in Enabled mode (RFC-78), for runtimes built with the metadata-hash feature.")] = False,
+    force: Force = False,
     as_json: Json = False,
 ) -> None:
-    """Fetch nonce, era, genesis, runtime versions and metadata for a call; write the unsigned payload."""
+    """Fetch nonce, era, genesis, runtime versions and metadata for a call; write the unsigned payload.
+
+    The call by name: tx build --call Balances.transfer_keep_alive dest=5F... value=10FNL --signer ADDR -o tx.json
+    """
     from fennel_gov._files import write_atomic
     from fennel_gov.governance.chain import Chain
     from fennel_gov.governance.config import resolve_network
-    from fennel_gov.governance.txbuild import build_unsigned
+    from fennel_gov.errors import BadInput
+    from fennel_gov.governance.txbuild import build_unsigned, compose_call, describe_call
 
+    check_output(output, force)
+    by_name = not call.lower().startswith("0x")
+    if arguments and not by_name:
+        raise BadInput("NAME=VALUE arguments go with --call Pallet.call; 0x call data carries its own")
     chain = Chain(resolve_network(url, network))
+    if by_name:
+        call = "0x" + compose_call(chain, call, list(arguments or [])).hex()
     unsigned = build_unsigned(chain, call, signer, period=era_period or None, metadata_hash=metadata_hash)
-    write_atomic(output, json.dumps(unsigned, indent=2) + "\n")
-    summary = {k: unsigned[k] for k in ("signer", "nonce", "era", "description")} | {"output": str(output)}
-    emit_json(summary) if as_json else emit_lines(table([
-        ("Call", unsigned["description"]), ("Signer", unsigned["signer"]), ("Nonce", unsigned["nonce"]),
+    decoded = describe_call(chain, bytes.fromhex(unsigned["call_data"][2:]))
+    write_atomic(output, json.dumps(unsigned, indent=2) + "\n", overwrite=force)
+    summary = {k: unsigned[k] for k in ("signer", "nonce", "era", "description", "call_data")} | {"call": decoded, "output": str(output)}
+    shown = call_lines(decoded)
+    emit_json(summary) if as_json else emit_lines(["Call:", *("  " + line for line in shown)] + table([
+        ("Call data", unsigned["call_data"]), ("Signer", unsigned["signer"]), ("Nonce", unsigned["nonce"]),
         ("Valid", f"{era_period} blocks from #{unsigned['era'].get('birth_block')}" if era_period else "immortal"),
         ("Wrote", f"{output}: carry it to the offline machine and run 'fennel-gov tx sign {output.name}'"),
     ], indent=""))
@@ -54,6 +68,7 @@ def sign(
     signer: Annotated[Optional[str], typer.Option("--signer", help="json:PATH, file:PATH, keyring:NAME, stdin or prompt.")] = None,
     password_stdin: PasswordStdin = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Sign without asking (after printing what is signed).")] = False,
+    force: Force = False,
     as_json: Json = False,
 ) -> None:
     """Check the file against a trusted runtime, show what is signed, ask, sign. No network."""
@@ -71,6 +86,8 @@ def sign(
         raise BadInput("which runtime do you trust? give --spec RAW_SPEC (the network's chain spec) or --runtime WASM "
                        "(the srtool-built runtime carried in with the ceremony material); --trust-file-metadata signs "
                        "with the file's own metadata, which the online machine can forge")
+    target = output or unsigned_file.with_name(unsigned_file.stem + ".signed.json")
+    check_output(target, force)  # before a password is asked
     tx = UnsignedTx.from_json(read_json(unsigned_file, "transaction file"))
     trusted = trusted_runtime.from_spec(spec) if spec else trusted_runtime.from_runtime(runtime) if runtime else None
     decimals = trusted.token_decimals if trusted else FENNEL_DECIMALS
@@ -89,8 +106,7 @@ def sign(
     signed = sign_unsigned(tx, pair, ss58_format=trusted.ss58_format if trusted else None, metadata_hash=digest)
     signed["description"] = shown.call_name
     signed["review"] = shown.as_json()
-    target = output or unsigned_file.with_name(unsigned_file.stem + ".signed.json")
-    write_atomic(target, json.dumps(signed, indent=2) + "\n")
+    write_atomic(target, json.dumps(signed, indent=2) + "\n", overwrite=force)
     if as_json:
         emit_json({"output": str(target), "extrinsic_hash": signed["extrinsic_hash"], "signature": signed["signature"],
                    "review": shown.as_json()})

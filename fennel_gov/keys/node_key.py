@@ -63,6 +63,11 @@ def parse_node_key_file(content: bytes, *, source: str = "the node key file") ->
         ) from None
     if text[:2] in ("0x", "0X"):
         text = text[2:]
+    if text.startswith("/") or " " in text or any(c not in "0123456789abcdefABCDEF" for c in text):
+        what = "a secret URI or phrase" if text.startswith("/") or " " in text else "text that is not hex"
+        raise InvalidKeyFile(
+            f"{source} holds {what}, not a node key (64 hex digits or 32 raw bytes); make one with keys generate-node-key"
+        )
     if len(text) != 64:
         raise InvalidKeyFile(
             f"{source} holds {len(text)} hex digits; a node key is 64 (32 bytes)"
