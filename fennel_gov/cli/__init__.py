@@ -42,7 +42,7 @@ _LEGACY_OUTPUT = {
 
 def _legacy_output(args: list[str]) -> list[str]:
     """Rewrite a deprecated output spelling to --output for the commands that had it (with a note)."""
-    old = _LEGACY_OUTPUT.get(tuple(args[:2]))
+    old = _LEGACY_OUTPUT.get((args[0], args[1])) if len(args) >= 2 else None
     if old is None:
         return args
     rewritten = []

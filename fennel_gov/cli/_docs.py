@@ -29,7 +29,9 @@ def render() -> str:
         parts.append(f"\n## `{name}`\n\n```text\n{command.get_help(ctx).rstrip()}\n```\n")
         if isinstance(command, click.Group):
             for sub in command.list_commands(ctx):
-                walk(command.get_command(ctx, sub), path + [sub], ctx)
+                child = command.get_command(ctx, sub)
+                if child is not None:
+                    walk(child, path + [sub], ctx)
 
     walk(root, ["fennel-gov"], None)
     return "".join(parts)
