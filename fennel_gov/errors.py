@@ -115,6 +115,7 @@ def exit_code_for(error: BaseException) -> int:
 # command-line values it might quote (click's own usage errors, say).
 
 _WITHHELD = "(withheld: it may be a secret)"
+_URL_SCHEMES = ("ws", "wss", "http", "https")
 
 
 def looks_secret(text: str) -> bool:
@@ -126,6 +127,10 @@ def looks_secret(text: str) -> bool:
     body = body[2:] if body[:2] in ("0x", "0X") else body
     if len(body) >= 32 and all(c in "0123456789abcdefABCDEF" for c in body):
         return True
+    scheme, sep, rest = body.partition("://")
+    if sep and scheme.lower() in _URL_SCHEMES:
+        # A node's URL is no secret URI (those never start with a scheme), unless it carries credentials.
+        return "@" in rest.split("/", 1)[0]
     return "//" in text
 
 

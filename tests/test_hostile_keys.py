@@ -229,3 +229,13 @@ def test_what_rust_does_not_parse_as_u64_is_text(text):
     encoded = encode_bytes(text.encode())
     if len(encoded) <= 32:
         assert chain_code_for(text) == encoded.ljust(32, b"\0")
+
+
+def test_a_node_url_is_shown_but_not_its_credentials():
+    from fennel_gov.errors import quote
+
+    # an operator must see which node did not answer; a URL with user:password@ is withheld
+    assert quote("ws://127.0.0.1:9944", 40) == "'ws://127.0.0.1:9944'"
+    assert quote("https://rpc.example:443/x", 40) == "'https://rpc.example:443/x'"
+    assert "withheld" in quote("wss://operator:hunter2@rpc.example")
+    assert "withheld" in quote("0xab//Alice") and "withheld" in quote("//Alice")
