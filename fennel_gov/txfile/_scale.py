@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins  # the Reader's methods named str/bool/bytes shadow the builtins inside its class body
 import struct
 
+from fennel_gov._codec import encode_compact as compact  # one SCALE compact encoder for the package
+
 
 class ScaleError(ValueError):
     """The bytes do not decode as the expected SCALE value; the message says where."""
@@ -104,17 +106,6 @@ class Reader:
 
     def option_str(self) -> builtins.str | None:
         return self.str() if self.option_flag() else None
-
-
-def compact(value: int) -> bytes:
-    if value < 1 << 6:
-        return bytes([value << 2])
-    if value < 1 << 14:
-        return ((value << 2) | 0b01).to_bytes(2, "little")
-    if value < 1 << 30:
-        return ((value << 2) | 0b10).to_bytes(4, "little")
-    body = value.to_bytes((value.bit_length() + 7) // 8, "little")
-    return bytes([((len(body) - 4) << 2) | 0b11]) + body
 
 
 def string(text: str) -> bytes:
