@@ -30,10 +30,11 @@ test -f "$(dirname "$installed")/py.typed" || { echo "check-wheel: the wheel doe
 "$fennel_gov" chainspec inspect | tee inspect.txt
 grep -q "Genesis hash: *$expected\$" inspect.txt || { echo "check-wheel: the wheel's embedded spec does not give genesis $expected" >&2; exit 1; }
 
-# The ceremony runbook's path on an air-gapped machine: a manifest, then a spec built from it
-# (the runtime taken from the embedded spec).
+# The ceremony runbook's path on an air-gapped machine: a manifest, then a spec built from it on
+# the srtool runtime carried in (here Fennel v102 from the test fixtures).
 printf 'wheel check passphrase\n%.0s' 1 2 3 4 | "$fennel_gov" ceremony init --network wheel-check --validators 2 --bootnodes 1 \
   -o ceremony --passphrases-stdin --allow-network --json > /dev/null
-"$fennel_gov" chainspec build --manifest ceremony/keys/wheel-check.json -o plain.json
+"$fennel_gov" chainspec build --manifest ceremony/keys/wheel-check.json \
+  --runtime "$repo/tests/fixtures/fennel-solonet/runtimes/fennel-v102.compact.compressed.wasm" -o plain.json
 "$fennel_gov" chainspec raw plain.json -o raw.json
 echo "check-wheel: the wheel installs with hashed dependencies and runs chainspec inspect and build --manifest"

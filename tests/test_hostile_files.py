@@ -250,3 +250,11 @@ def test_token_decimals_must_be_a_small_integer(tmp_path, decimals):
     result = run_limited("chainspec", "inspect", path)  # a child: a regression here would never end
     assert result.exit_code == 2
     assert "properties.tokenDecimals" in one_line(result.stderr)
+
+
+def test_a_dangling_symlink_as_keystore_is_one_line(cli, tmp_path):
+    link = tmp_path / "keystore"
+    link.symlink_to(tmp_path / "nowhere")
+    run = cli("keys", "insert", "--keystore", link, "--key-type", "aura", stdin="//Alice\n")
+    assert run.exit_code == 2 and "symbolic link to nothing" in run.stderr
+    assert not (tmp_path / "nowhere").exists()

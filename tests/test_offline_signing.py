@@ -118,7 +118,7 @@ def test_a_legitimate_file_signs_and_the_json_carries_the_review_next_to_the_sig
     assert (review["spec_version"], review["transaction_version"], review["nonce"]) == (102, 1, 7)
     assert review["signer"] == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
     assert review["tip"]["units"] == str(FNL // 2) and review["tip"]["amount"] == "0.5 FNL"
-    assert review["era"] == {"kind": "mortal", "period": 64, "birth_block": 1000, "valid_before_block": 1064,
+    assert review["era"] == {"kind": "mortal", "period": 64, "phase": 40, "birth_block": 1000, "valid_before_block": 1064,
                              "birth_hash": "0x" + "ab" * 32, "birth_hash_checked": False}
     assert review["call"] == {"pallet": "Sudo", "call": "sudo", "args": {"call": {
         "pallet": "ValidatorManager", "call": "register_validators",
@@ -372,7 +372,7 @@ def test_call_bytes_that_would_redraw_the_terminal_are_shown_as_hex(trusted):
     shown = review(tx, trusted)
     assert shown.call["args"]["call"]["args"]["remark"] == "0x" + b"\x1b[2Jall is well".hex()
     plain = decode_call(bytes([0, 0]) + encode_bytes(b"all is well"), trusted.decoded_metadata)
-    assert plain["call_args"][0]["value"] == "all is well"
+    assert plain["call_args"][0]["value"] == "0x" + b"all is well".hex()  # bytes are hex, text or not
 
 
 def test_with_the_files_own_metadata_an_altered_metadata_hash_is_still_refused(cli, tmp_path, trusted):
@@ -462,3 +462,39 @@ def test_enabled_mode_cannot_be_signed_on_the_files_word(cli, tmp_path, trusted)
     run = sign(cli, write(tmp_path, document), trust=("--trust-file-metadata",))
     assert run.exit_code == 2 and "--spec or --runtime" in run.stderr
     assert not (tmp_path / "tx.signed.json").exists()
+
+
+def test_byte_arguments_are_shown_as_hex_so_text_cannot_pose_as_bytes(trusted):
+    from fennel_gov._codec import encode_bytes
+    from fennel_gov.txfile.fields import UnsignedTx
+    from fennel_gov.txfile.review import review
+
+    # Sudo.sudo(System.remark(...)): the text "0xdeadbeef" and the bytes de ad be ef must not look alike
+    as_text = review(UnsignedTx.from_json(unsigned_document(trusted, bytes([6, 0, 0, 0]) + encode_bytes(b"0xdeadbeef"))), trusted)
+    as_bytes = review(UnsignedTx.from_json(unsigned_document(trusted, bytes([6, 0, 0, 0]) + encode_bytes(bytes.fromhex("deadbeef")))), trusted)
+    assert as_bytes.call["args"]["call"]["args"]["remark"] == "0xdeadbeef"
+    assert as_text.call["args"]["call"]["args"]["remark"] == "0x" + b"0xdeadbeef".hex()
+    # and scalecodec decodes text as text again afterwards (other commands share it)
+    from fennel_gov.runtime.metadata import RuntimeMetadata  # noqa: F401 - loaded above
+    from scalecodec.types import Vec
+
+    assert Vec.process.__qualname__ == "Vec.process"
+
+
+@pytest.mark.parametrize("max_tip", ["1e999999999", "1e-999999999", "0x10", "1.2.3", ""])
+def test_max_tip_takes_plain_decimals_only(cli, tmp_path, trusted, max_tip):
+    run = sign(cli, write(tmp_path, unsigned_document(trusted, register_bob())), "--max-tip", max_tip)
+    assert run.exit_code == 2 and "--max-tip" in run.stderr and "internal error" not in run.stderr
+    assert not (tmp_path / "tx.signed.json").exists()
+
+
+def test_era_block_numbers_beyond_u32_are_refused_and_the_review_names_the_signed_phase(cli, tmp_path, trusted):
+    from fennel_gov.txfile.payload import encode_era
+
+    document = unsigned_document(trusted, register_bob())
+    document["era"]["current"] = 2**40
+    document["era"]["birth_block"] = encode_era(64, 2**40)[1]
+    run = sign(cli, write(tmp_path, document))
+    assert run.exit_code == 2 and "era.current" in run.stderr
+    shown = sign(cli, write(tmp_path, unsigned_document(trusted, register_bob()), "ok.json"))
+    assert shown.exit_code == 0 and "phase 40 (what is signed)" in shown.stdout  # 1000 % 64

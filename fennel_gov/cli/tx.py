@@ -141,8 +141,9 @@ def review_lines(shown) -> list[str]:
     if era["kind"] == "immortal":
         era_text = "immortal (valid until used; prefer a mortal era)"
     else:
-        era_text = (f"mortal, {era['period']} blocks: from #{era['birth_block']} to before #{era['valid_before_block']} "
-                    f"(birth block hash {era['birth_hash']} cannot be checked offline; a wrong one only makes the tx invalid)")
+        era_text = (f"mortal, {era['period']} blocks, phase {era['phase']} (what is signed); the file places it at "
+                    f"#{era['birth_block']} to before #{era['valid_before_block']} with birth block hash {era['birth_hash']}, "
+                    "which cannot be checked offline (a wrong one only makes the tx invalid)")
     network = shown.network_name or "(no chain spec given: network unknown)"
     if shown.chain_type:
         network += f" ({shown.chain_type})"

@@ -68,9 +68,14 @@ def insert_key(
     scheme = scheme_for_key_type(key_type, scheme)
     pair = pair_from_suri(suri, scheme)
     directory = Path(keystore)
+    if directory.is_symlink() and not directory.exists():
+        raise BadInput(f"{directory} is a symbolic link to nothing; give the keystore directory itself")
     if directory.exists() and not directory.is_dir():
         raise BadInput(f"{directory} is not a directory")
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot make the keystore directory {directory}: {exc.strerror}") from None
     path = directory / keystore_file_name(key_type, pair.public)
     content = json.dumps(suri.reveal())
     if path.exists():

@@ -155,8 +155,9 @@ class Era:
             return cls()
         era = _object(value, "era", _ERA_FIELDS, _ERA_FIELDS)
         period = check_era_period(era["period"])
-        current = _int(era["current"], "era.current", U64_MAX)
-        birth_block = _int(era["birth_block"], "era.birth_block", U64_MAX)
+        # Fennel's BlockNumber is u32
+        current = _int(era["current"], "era.current", U32_MAX)
+        birth_block = _int(era["birth_block"], "era.birth_block", U32_MAX)
         birth_hash = _hex(era["birth_hash"], "era.birth_hash", 32)
         expected = era_birth(period, current)[1]
         if birth_block != expected:

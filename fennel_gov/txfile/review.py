@@ -40,8 +40,12 @@ def format_amount(units: int, decimals: int, symbol: str) -> str:
 
 def parse_amount(text: str, decimals: int, what: str = "the amount") -> int:
     """A token amount (``"0.5"``) in units; more fractional digits than the token has is refused."""
+    cleaned = text.strip().replace("_", "")
+    # Plain decimals only: an exponent ("1e999999999") would make Decimal arithmetic overflow or round.
+    if not cleaned or not all(c.isdigit() or c == "." for c in cleaned) or cleaned.count(".") > 1 or len(cleaned) > 60:
+        raise BadInput(f"{what} must be a number of tokens, like 0 or 0.5, not {text[:40]!r}")
     try:
-        value = Decimal(text.strip().replace("_", ""))
+        value = Decimal(cleaned)
     except InvalidOperation:
         raise BadInput(f"{what} must be a number of tokens, like 0 or 0.5, not {text!r}") from None
     if not value.is_finite() or value < 0:
@@ -130,16 +134,41 @@ def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
                                  f"({difference}); the file was altered or made for another runtime than the trusted {trusted.source}")
 
 
+def _hex_u8_sequences():
+    """A scalecodec Vec.process that returns a u8 sequence as hex, always.
+
+    scalecodec shows a Vec<u8> that happens to be UTF-8 as text, and other bytes as 0x-hex, so the
+    text "0xff" and the byte 0xff look the same; a review must tell them apart."""
+    from scalecodec.types import U8, Vec
+
+    original = Vec.process
+
+    def process(self):
+        if self.runtime_config.get_decoder_class(self.sub_type) is U8:
+            count = self.process_type("Compact<u32>").value
+            self.value_object = self.get_next_bytes(count)
+            return "0x" + self.value_object.hex()
+        return original(self)
+
+    return Vec, original, process
+
+
 def decode_call(call_data: bytes, metadata) -> dict[str, Any]:
-    """The call decoded completely with ``metadata`` (a ``RuntimeMetadata``); BadInput otherwise."""
+    """The call decoded completely with ``metadata`` (a ``RuntimeMetadata``), byte vectors as hex;
+    BadInput otherwise."""
     from scalecodec.base import ScaleBytes
 
+    # For this decode only (the CLI is single-threaded): byte vectors as hex, never as text.
+    vec, original, hex_process = _hex_u8_sequences()
+    vec.process = hex_process
     try:
         call = metadata._config.create_scale_object("Call", data=ScaleBytes(call_data), metadata=metadata.scale)
         decoded = call.decode(check_remaining=False)
         consumed = call.data.offset
     except Exception as exc:  # noqa: BLE001 - scalecodec raises many kinds; a call that does not decode is not signed
         raise BadInput(f"tx file field 'call_data' does not decode as a call of this runtime ({type(exc).__name__}); do not sign it") from None
+    finally:
+        vec.process = original
     if consumed != len(call_data):
         raise BadInput(f"tx file field 'call_data' has {len(call_data) - consumed} byte(s) after the call; do not sign it")
     return decoded
@@ -203,7 +232,7 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
         era_view: dict[str, Any] = {"kind": "immortal"}
     else:
         era_view = {
-            "kind": "mortal", "period": era.period, "birth_block": era.birth_block,
+            "kind": "mortal", "period": era.period, "phase": era.current % era.period, "birth_block": era.birth_block,
             "valid_before_block": era.birth_block + era.period, "birth_hash": "0x" + era.birth_hash.hex(),
             "birth_hash_checked": False,  # not checkable offline; a wrong one only makes the tx invalid
         }
