@@ -38,13 +38,7 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
         era = {"period": period, "current": current, "birth_block": birth, "birth_hash": chain.rpc("chain_getBlockHash", [birth])}
     else:
         era = {"immortal": True}
-    metadata = chain.rpc("state_call", ["Metadata_metadata_at_version", "0x0e000000"])
-    from fennel_gov._codec import decode_compact
-
-    raw = bytes.fromhex(metadata[2:])
-    if raw[:1] != b"\x01":
-        raise BadInput("the node offers no V14 metadata to carry to the offline signer")
-    length, offset = decode_compact(raw, 1)
+    metadata = _node_metadata(chain, 14, "the node offers no V14 metadata to carry to the offline signer")
     document = {
         "format": UNSIGNED,
         "chain": {
@@ -61,10 +55,10 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
         "extensions": extensions,
         "call_data": "0x" + raw_call.hex(),
         "description": f"{decoded['call_module']}.{decoded['call_function']}",
-        "metadata": "0x" + raw[offset : offset + length].hex(),
+        "metadata": "0x" + metadata.hex(),
         # blake2-256 of the metadata carried here: 'tx sign' refuses a file whose metadata was altered.
         # (The runtime's CheckMetadataHash extension is used in its 'disabled' mode.)
-        "metadata_hash": "0x" + blake2_256(raw[offset : offset + length]).hex(),
+        "metadata_hash": "0x" + blake2_256(metadata).hex(),
     }
     if metadata_hash:
         document["check_metadata_hash"] = "0x" + _node_metadata_digest(chain, version, extensions).hex()
@@ -73,19 +67,29 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
     return document
 
 
+def _node_metadata(chain: Chain, version: int, missing: str) -> bytes:
+    """The node's metadata at ``version`` (``Metadata_metadata_at_version`` answers an Option of
+    bytes); BadInput ``missing`` when the node offers none or answers something else."""
+    from fennel_gov._codec import decode_compact
+
+    answer = chain.rpc("state_call", ["Metadata_metadata_at_version", "0x" + version.to_bytes(4, "little").hex()])
+    try:
+        raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) and answer.startswith("0x") else b""
+    except ValueError:
+        raw = b""
+    if raw[:1] != b"\x01":
+        raise BadInput(missing)
+    length, offset = decode_compact(raw, 1)
+    return raw[offset : offset + length]
+
+
 def _node_metadata_digest(chain: Chain, version: dict[str, Any], extensions: list[str]) -> bytes:
     """RFC-78's digest of the node's V15 metadata, with the token the node's properties name."""
-    from fennel_gov._codec import decode_compact
     from fennel_gov.txfile.metadata_hash import metadata_digest, ss58_prefix_of
 
     if "CheckMetadataHash" not in extensions:
         raise BadInput("this runtime has no CheckMetadataHash extension: build without --metadata-hash")
-    answer = chain.rpc("state_call", ["Metadata_metadata_at_version", "0x0f000000"])
-    raw = bytes.fromhex(answer[2:]) if isinstance(answer, str) and answer.startswith("0x") else b""
-    if raw[:1] != b"\x01":
-        raise BadInput("the node offers no V15 metadata, so no metadata hash can be made: build without --metadata-hash")
-    length, offset = decode_compact(raw, 1)
-    v15 = raw[offset : offset + length]
+    v15 = _node_metadata(chain, 15, "the node offers no V15 metadata, so no metadata hash can be made: build without --metadata-hash")
     properties = chain.rpc("system_properties", []) or {}
     symbol, decimals = properties.get("tokenSymbol"), properties.get("tokenDecimals")
     symbol = symbol[0] if isinstance(symbol, list) and symbol else symbol
