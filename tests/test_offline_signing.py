@@ -96,7 +96,7 @@ def test_the_forged_metadata_really_fools_a_signer_that_decodes_with_the_files_m
     from fennel_gov.runtime.metadata import RuntimeMetadata
     from fennel_gov.txfile.review import decode_call
 
-    forged = decode_call(set_key(ATTACKER.account_id), RuntimeMetadata(forged_metadata(trusted.metadata), 42))
+    forged = decode_call(set_key(ATTACKER.account_id), RuntimeMetadata(forged_metadata(trusted.metadata), 42, bytes_as_hex=True))
     assert (forged["call_module"], forged["call_function"]) == ("ValidatorManager", "register_validators")
     honest = decode_call(set_key(ATTACKER.account_id), trusted.decoded_metadata)
     assert (honest["call_module"], honest["call_function"]) == ("Sudo", "set_key")
@@ -375,6 +375,22 @@ def test_call_bytes_that_would_redraw_the_terminal_are_shown_as_hex(trusted):
     assert plain["call_args"][0]["value"] == "0x" + b"all is well".hex()  # bytes are hex, text or not
 
 
+def test_hex_bytes_are_an_option_of_one_metadata_not_of_the_process(trusted):
+    from scalecodec.base import ScaleBytes
+
+    from fennel_gov._codec import encode_bytes
+    from fennel_gov.runtime.metadata import RuntimeMetadata
+    from fennel_gov.txfile.review import decode_call
+
+    remark = bytes([0, 0]) + encode_bytes(b"all is well")
+    assert decode_call(remark, trusted.decoded_metadata)["call_args"][0]["value"] == "0x" + b"all is well".hex()
+    other = RuntimeMetadata(trusted.metadata, 42)  # made after, and used for anything but a review
+    call = other._config.create_scale_object("Call", data=ScaleBytes(remark), metadata=other.scale)
+    assert call.decode()["call_args"][0]["value"] == "all is well"
+    with pytest.raises(ValueError, match="bytes_as_hex"):
+        decode_call(remark, other)
+
+
 def test_with_the_files_own_metadata_an_altered_metadata_hash_is_still_refused(cli, tmp_path, trusted):
     document = unsigned_document(trusted, register_bob())
     document["metadata_hash"] = "0x" + "00" * 32
@@ -403,8 +419,8 @@ def test_each_metadata_decodes_with_its_own_registry_and_prefix(trusted):
     from fennel_gov.runtime.metadata import RuntimeMetadata
     from fennel_gov.txfile.review import decode_call
 
-    forged = RuntimeMetadata(forged_metadata(trusted.metadata), 42)
-    polkadot = RuntimeMetadata(trusted.metadata, 0)
+    forged = RuntimeMetadata(forged_metadata(trusted.metadata), 42, bytes_as_hex=True)
+    polkadot = RuntimeMetadata(trusted.metadata, 0, bytes_as_hex=True)
     assert decode_call(set_key(BOB.account_id), forged)["call_function"] == "register_validators"
     assert decode_call(set_key(BOB.account_id), polkadot)["call_args"][0]["value"] == ss58.encode(BOB.account_id, 0)
     assert decode_call(set_key(BOB.account_id), trusted.decoded_metadata)["call_function"] == "set_key"

@@ -65,14 +65,36 @@ def _core_type_registry() -> dict[str, Any]:
     return json.loads(importlib.resources.files("scalecodec").joinpath("type_registry", "core.json").read_text())
 
 
+def _hex_byte_vec(config: Any) -> type:
+    """A Vec decoder for ``config`` that shows a u8 sequence as 0x-hex, always.
+
+    scalecodec shows a Vec<u8> that happens to be UTF-8 as text and other bytes as hex, so the
+    text "0xff" and the byte 0xff look alike; a signer's review must tell them apart."""
+    from scalecodec.types import U8
+
+    base = config.get_decoder_class("Vec")
+
+    def process(self: Any) -> Any:
+        if self.runtime_config.get_decoder_class(self.sub_type) is U8:
+            self.value_object = self.get_next_bytes(self.process_type("Compact<u32>").value)
+            return "0x" + self.value_object.hex()
+        return base.process(self)
+
+    return type("HexByteVec", (base,), {"process": process})
+
+
 class RuntimeMetadata:
-    def __init__(self, raw: bytes, ss58_format: int = 42) -> None:
+    def __init__(self, raw: bytes, ss58_format: int = 42, *, bytes_as_hex: bool = False) -> None:
         from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 
         # Not scalecodec's RuntimeConfiguration: that is a process-wide singleton, so every metadata
         # would share (and overwrite) one type registry and keep the first SS58 prefix it was given.
         config = RuntimeConfigurationObject(ss58_format=ss58_format)
         config.update_type_registry(_core_type_registry())
+        if bytes_as_hex:
+            # In this configuration only: the portable registry builds its sequences on its "vec".
+            config.type_registry["types"]["vec"] = _hex_byte_vec(config)
+        self.bytes_as_hex = bytes_as_hex
         versioned = config.create_scale_object("MetadataVersioned", data=ScaleBytes(raw))
         versioned.decode()
         config.add_portable_registry(versioned)

@@ -134,41 +134,19 @@ def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
                                  f"({difference}); the file was altered or made for another runtime than the trusted {trusted.source}")
 
 
-def _hex_u8_sequences():
-    """A scalecodec Vec.process that returns a u8 sequence as hex, always.
-
-    scalecodec shows a Vec<u8> that happens to be UTF-8 as text, and other bytes as 0x-hex, so the
-    text "0xff" and the byte 0xff look the same; a review must tell them apart."""
-    from scalecodec.types import U8, Vec
-
-    original = Vec.process
-
-    def process(self):
-        if self.runtime_config.get_decoder_class(self.sub_type) is U8:
-            count = self.process_type("Compact<u32>").value
-            self.value_object = self.get_next_bytes(count)
-            return "0x" + self.value_object.hex()
-        return original(self)
-
-    return Vec, original, process
-
-
 def decode_call(call_data: bytes, metadata) -> dict[str, Any]:
-    """The call decoded completely with ``metadata`` (a ``RuntimeMetadata``), byte vectors as hex;
-    BadInput otherwise."""
+    """The call decoded completely with ``metadata`` (a ``RuntimeMetadata`` made with
+    ``bytes_as_hex``, so byte vectors are never shown as text); BadInput otherwise."""
     from scalecodec.base import ScaleBytes
 
-    # For this decode only (the CLI is single-threaded): byte vectors as hex, never as text.
-    vec, original, hex_process = _hex_u8_sequences()
-    vec.process = hex_process
+    if not metadata.bytes_as_hex:
+        raise ValueError("decode_call needs RuntimeMetadata(..., bytes_as_hex=True): a review must not show bytes as text")
     try:
         call = metadata._config.create_scale_object("Call", data=ScaleBytes(call_data), metadata=metadata.scale)
         decoded = call.decode(check_remaining=False)
         consumed = call.data.offset
     except Exception as exc:  # noqa: BLE001 - scalecodec raises many kinds; a call that does not decode is not signed
         raise BadInput(f"tx file field 'call_data' does not decode as a call of this runtime ({type(exc).__name__}); do not sign it") from None
-    finally:
-        vec.process = original
     if consumed != len(call_data):
         raise BadInput(f"tx file field 'call_data' has {len(call_data) - consumed} byte(s) after the call; do not sign it")
     return decoded
@@ -207,7 +185,7 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
         warnings.append(UNTRUSTED_WARNING)
         prefix = tx.chain.ss58_format
         try:
-            metadata = RuntimeMetadata(tx.metadata, prefix)
+            metadata = RuntimeMetadata(tx.metadata, prefix, bytes_as_hex=True)
         except Exception as exc:  # noqa: BLE001 - metadata from the file that does not decode
             raise BadInput(f"tx file field 'metadata' does not decode as V14 metadata ({type(exc).__name__})") from None
         symbol, decimals = FENNEL_SYMBOL, FENNEL_DECIMALS

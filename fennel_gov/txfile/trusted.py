@@ -58,7 +58,8 @@ class TrustedRuntime:
     def decoded_metadata(self) -> "RuntimeMetadata":
         from fennel_gov.runtime.metadata import RuntimeMetadata
 
-        return RuntimeMetadata(self.metadata, self.ss58_format)
+        # Made for the review: byte vectors shown as hex.
+        return RuntimeMetadata(self.metadata, self.ss58_format, bytes_as_hex=True)
 
     @property
     def extensions(self) -> tuple[str, ...]:
