@@ -19,7 +19,9 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.rpc_proxy import _UNANSWERED, JsonRpcForwarder
+from tests.tcp_proxy import TcpRelay
 
 
 def _read_http_request(conn: socket.socket) -> tuple[bytes, bytes]:
@@ -157,11 +159,11 @@ class FaultServer:
         self.close()
 
 
-class ForwardingProxy:
+class ForwardingProxy(JsonRpcForwarder):
     """http JSON-RPC to chopsticks, counting requests (``.counts``), optionally breaking after a submission."""
 
     def __init__(self, upstream_ws: str, *, after_submit: str | None = None) -> None:
-        self.upstream = upstream_ws.replace("ws://", "http://")
+        super().__init__(upstream_ws)
         self.after_submit = after_submit
         self.counts: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -174,62 +176,29 @@ class ForwardingProxy:
         with self.lock:
             self.counts.clear()
 
-    def __enter__(self) -> str:
-        proxy = self
+    def answer(self, request: dict) -> object:
+        return _UNANSWERED  # every request is forwarded (and counted in ``forwarded``)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):  # noqa: N802 - http.server's naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                request = json.loads(body)
-                requests = request if isinstance(request, list) else [request]
-                with proxy.lock:
-                    proxy.counts.update(r["method"] for r in requests)
-                forward = urllib.request.Request(proxy.upstream, data=body, headers={"Content-Type": "application/json"})
-                with urllib.request.urlopen(forward, timeout=120) as reply:
-                    answer = reply.read()
-                if proxy.after_submit and any(r["method"] == "author_submitExtrinsic" for r in requests):
-                    if proxy.after_submit == "close":
-                        self.close_connection = True
-                        self.connection.shutdown(socket.SHUT_RDWR)
-                        return
-                    answer = b"<html>upstream reset</html>"
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def forwarded(self, handler, requests: list[dict], answer: bytes) -> bytes | None:
+        with self.lock:
+            self.counts.update(r["method"] for r in requests)
+        if self.after_submit and any(r["method"] == "author_submitExtrinsic" for r in requests):
+            if self.after_submit == "close":
+                handler.close_connection = True
+                handler.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            return b"<html>upstream reset</html>"
+        return answer
 
 
-class CountingRelay:
-    """A loopback TCP relay in front of a ws:// node that counts the JSON-RPC requests the client sends
-    (it reads the client's WebSocket frames; the bytes pass through unchanged)."""
+class CountingRelay(TcpRelay):
+    """A relay in front of a ws:// node that counts the JSON-RPC requests the client sends (it reads
+    the client's WebSocket frames; the bytes pass through unchanged)."""
 
     def __init__(self, upstream_ws: str) -> None:
-        self.upstream_port = int(upstream_ws.rsplit(":", 1)[1].strip("/"))
         self.counts: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(32)
-        self.url = f"ws://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.running = True
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(int(upstream_ws.rsplit(":", 1)[1].strip("/")))
+        self.url = f"ws://127.0.0.1:{self.port}"
 
     @property
     def total(self) -> int:
@@ -239,36 +208,13 @@ class CountingRelay:
         with self.lock:
             self.counts.clear()
 
-    def _accept(self) -> None:
-        while self.running:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
+    def from_client(self, stream, chunk: bytes) -> None:
+        stream.buffer += chunk
+        if not stream.handshaken:
+            if b"\r\n\r\n" not in stream.buffer:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket, count: bool) -> None:
-        buffer, handshaken = b"", False
-        try:
-            while chunk := source.recv(65536):
-                target.sendall(chunk)
-                if not count:
-                    continue
-                buffer += chunk
-                if not handshaken:
-                    if b"\r\n\r\n" not in buffer:
-                        continue
-                    buffer, handshaken = buffer.split(b"\r\n\r\n", 1)[1], True
-                buffer = self._frames(buffer)
-        except OSError:
-            pass
-        for sock in (source, target):
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            stream.buffer, stream.handshaken = stream.buffer.split(b"\r\n\r\n", 1)[1], True
+        stream.buffer = self._frames(stream.buffer)
 
     def _frames(self, buffer: bytes) -> bytes:
         while len(buffer) >= 2:
@@ -295,7 +241,3 @@ class CountingRelay:
                     self.counts.update(m["method"] for m in messages if isinstance(m, dict) and "method" in m)
             buffer = buffer[end:]
         return buffer
-
-    def close(self) -> None:
-        self.running = False
-        self.listener.close()
