@@ -106,3 +106,10 @@ class Chopsticks:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
         self._out.close()
+
+
+def session_keys(suri: str) -> str:
+    """The session keys (aura sr25519 + grandpa ed25519) of ``suri``, hex, as author_rotateKeys gives them."""
+    from fennel_gov.keys import SessionKeys, pair_from_suri
+
+    return SessionKeys.from_pairs(pair_from_suri(suri, "sr25519"), pair_from_suri(suri, "ed25519")).to_hex()

@@ -43,6 +43,16 @@ def cli(capsys, monkeypatch):
     return run
 
 
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    """Fennel's development chain under chopsticks, one per test module that asks for it."""
+    from tests.chopsticks import Chopsticks
+
+    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
+    yield node
+    node.stop()
+
+
 @pytest.fixture
 def memory_keyring():
     import keyring

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
-from tests.chopsticks import Chopsticks
+from tests.chopsticks import session_keys
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
@@ -18,19 +18,6 @@ CHARLIE = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y"
 DAVE = "5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy"
 
 pytestmark = pytest.mark.chain
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
-    yield node
-    node.stop()
-
-
-def session_keys(suri: str) -> str:
-    from fennel_gov.keys import SessionKeys
-
-    return SessionKeys.from_pairs(pair_from_suri(suri, "sr25519"), pair_from_suri(suri, "ed25519")).to_hex()
 
 
 def fund(chain, who: str) -> None:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.chopsticks import Chopsticks
+from tests.chopsticks import session_keys as _session_keys
 from tests.fault_proxy import FaultServer, ForwardingProxy
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
@@ -72,23 +72,10 @@ def test_an_oversized_reply_is_cut_at_the_cap(cli, monkeypatch, mode):
 
 # -- against the real runtime ---------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
-    yield node
-    node.stop()
-
-
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
     # A cache of our own: the signer locks and the metadata cache of other tests stay apart.
     monkeypatch.setenv("FENNEL_GOV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-
-
-def _session_keys(suri: str) -> str:
-    from fennel_gov.keys import SessionKeys, pair_from_suri
-
-    return SessionKeys.from_pairs(pair_from_suri(suri, "sr25519"), pair_from_suri(suri, "ed25519")).to_hex()
 
 
 @pytest.mark.chain

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
-from tests.chopsticks import Chopsticks, rpc
+from tests.chopsticks import session_keys, rpc
 
 ROOT = Path(__file__).resolve().parent.parent
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
@@ -32,24 +32,11 @@ PERIOD = 30  # the runtime's SessionPeriod (fixtures README); the tool reads it 
 pytestmark = pytest.mark.chain
 
 
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
-    yield node
-    node.stop()
-
-
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory, monkeypatch):
     # The signer locks live in the cache directory: keep them out of the user's.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("FENNEL_GOV_CACHE_DIR", raising=False)
-
-
-def session_keys(suri: str) -> str:
-    from fennel_gov.keys import SessionKeys
-
-    return SessionKeys.from_pairs(pair_from_suri(suri, "sr25519"), pair_from_suri(suri, "ed25519")).to_hex()
 
 
 def set_balance(chain, account: str, free: int) -> None:
