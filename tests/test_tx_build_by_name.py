@@ -62,3 +62,21 @@ def test_a_transfer_and_a_sudo_call_are_built_by_name_and_shown_decoded(cli, tmp
                                             "-o", tmp_path / "bad.json").stderr
     finally:
         node.stop()
+
+
+@pytest.mark.chain
+def test_tx_build_carries_the_metadata_it_read_once_and_asks_for_no_other(cli, chain, tmp_path, monkeypatch):
+    from fennel_gov.txfile.trusted import from_spec
+    from tests.fault_proxy import ForwardingProxy
+
+    monkeypatch.setenv("FENNEL_GOV_CACHE_DIR", str(tmp_path / "cache"))
+    proxy = ForwardingProxy(chain.url)
+    with proxy as url:
+        run = cli("tx", "build", "--call", "System.remark", "remark=0x00", "--signer", ALICE, "--url", url,
+                  "-o", tmp_path / "tx.json")
+    assert run.exit_code == 0, run.stderr
+    assert proxy.counts["state_getMetadata"] == 1 and proxy.counts["state_call"] == 0, proxy.counts
+    assert proxy.counts["state_getRuntimeVersion"] == 1, proxy.counts
+    # ... and it is the V14 metadata of the runtime itself, byte for byte (what 'tx sign' compares)
+    trusted = from_spec(FIXTURES / "development-raw.json")
+    assert json.loads((tmp_path / "tx.json").read_text())["metadata"] == "0x" + trusted.metadata.hex()

@@ -133,6 +133,7 @@ class Chain:
         except Exception as exc:  # noqa: BLE001 - undecodable metadata is the node's fault, said plainly
             raise Failure(f"the metadata from {self.network.url} does not decode ({type(exc).__name__})") from None
         substrate.metadata = metadata
+        self.metadata_bytes = bytes.fromhex(metadata_hex[2:])  # what tx build carries to the offline signer
         substrate.runtime_version = version["specVersion"]
         substrate.transaction_version = version.get("transactionVersion")
         substrate.block_hash = self.pinned_hash

@@ -30,7 +30,7 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
     address = ss58.encode(ss58.decode(signer).payload, chain.ss58_format)
     extensions = [str(e["identifier"].value if hasattr(e["identifier"], "value") else e["identifier"]) for e in chain.substrate.metadata[1][1]["extrinsic"]["signed_extensions"]]
     check_extensions(extensions)
-    version = chain.rpc("state_getRuntimeVersion", [])
+    version = chain.runtime_version
     nonce = chain.rpc("system_accountNextIndex", [address])
     current = chain.best_number()
     if period:
@@ -38,7 +38,11 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
         era = {"period": period, "current": current, "birth_block": birth, "birth_hash": chain.rpc("chain_getBlockHash", [birth])}
     else:
         era = {"immortal": True}
-    metadata = _node_metadata(chain, 14, "the node offers no V14 metadata to carry to the offline signer")
+    # The V14 metadata the command already holds (state_getMetadata answers frame's default, V14): the
+    # signer compares it byte for byte with its trusted runtime's, so any other answer fails there.
+    metadata = chain.metadata_bytes
+    if metadata[4:5] != b"\x0e":
+        metadata = _node_metadata(chain, 14, "the node offers no V14 metadata to carry to the offline signer")
     document = {
         "format": UNSIGNED,
         "chain": {
