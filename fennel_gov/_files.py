@@ -188,6 +188,21 @@ def check_output_target(path: str | os.PathLike[str]) -> None:
     raise BadInput(f"{path} is {_kind_of(mode)}; fennel-gov writes only regular files{hint}")
 
 
+def make_directory(path: str | os.PathLike[str], what: str = "directory") -> Path:
+    """``path`` as a directory of ours (made 0700 with its parents when missing); BadInput in one line
+    for a symbolic link to nothing (mkdir would follow it somewhere else) or something not a directory."""
+    directory = Path(path)
+    if directory.is_symlink() and not directory.exists():
+        raise BadInput(f"{directory} is a symbolic link to nothing; give the {what} itself")
+    if directory.exists() and not directory.is_dir():
+        raise BadInput(f"{directory} is not a directory; give the {what}")
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot make the {what} {directory}: {exc.strerror}") from None
+    return directory
+
+
 # -- JSON -----------------------------------------------------------------------------------------
 
 

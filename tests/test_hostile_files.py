@@ -258,3 +258,22 @@ def test_a_dangling_symlink_as_keystore_is_one_line(cli, tmp_path):
     run = cli("keys", "insert", "--keystore", link, "--key-type", "aura", stdin="//Alice\n")
     assert run.exit_code == 2 and "symbolic link to nothing" in run.stderr
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_directory_of_ours_is_never_made_through_a_dangling_symlink_or_under_a_file(tmp_path):
+    from fennel_gov._files import make_directory
+    from fennel_gov.errors import BadInput
+
+    link = tmp_path / "keystore"
+    link.symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(BadInput, match="symbolic link to nothing; give the keystore directory itself"):
+        make_directory(link, "keystore directory")
+    assert not (tmp_path / "elsewhere").exists()
+    plain = tmp_path / "file"
+    plain.write_text("")
+    with pytest.raises(BadInput, match="is not a directory; give the keystore directory"):
+        make_directory(plain, "keystore directory")
+    with pytest.raises(BadInput, match="cannot make the keystore directory .*: Not a directory"):
+        make_directory(plain / "sub", "keystore directory")
+    made = make_directory(tmp_path / "a" / "b", "keystore directory")
+    assert made.is_dir() and (made.stat().st_mode & 0o777) == 0o700

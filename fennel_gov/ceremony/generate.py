@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from fennel_gov._files import write_atomic
+from fennel_gov._files import make_directory, write_atomic
 from fennel_gov.ceremony.manifest import FORMAT, SECRET_FIELDS, validate
 from fennel_gov.errors import BadInput, Failure, quote
 from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
@@ -92,7 +92,7 @@ def check_passphrase(custodian: str, passphrase: SecretStr) -> None:
 
 def _write_secret(root: Path, relative: str, document: dict[str, Any], hashes: dict[str, str]) -> None:
     path = root / relative
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_directory(path.parent, "secrets directory")
     data = (json.dumps(document, indent=2) + "\n").encode()
     write_atomic(path, data, secret=True)
     hashes[relative] = hashlib.sha256(data).hexdigest()

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from fennel_gov._files import write_atomic
+from fennel_gov._files import make_directory, write_atomic
 from fennel_gov.errors import BadInput, RefusedOverwrite, quote
 from fennel_gov.keys.schemes import KeyPair, Scheme, pair_from_suri
 from fennel_gov.keys.secret import SecretStr
@@ -67,15 +67,7 @@ def insert_key(
     key_type = key_type_id(key_type)
     scheme = scheme_for_key_type(key_type, scheme)
     pair = pair_from_suri(suri, scheme)
-    directory = Path(keystore)
-    if directory.is_symlink() and not directory.exists():
-        raise BadInput(f"{directory} is a symbolic link to nothing; give the keystore directory itself")
-    if directory.exists() and not directory.is_dir():
-        raise BadInput(f"{directory} is not a directory")
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BadInput(f"cannot make the keystore directory {directory}: {exc.strerror}") from None
+    directory = make_directory(keystore, "keystore directory")
     path = directory / keystore_file_name(key_type, pair.public)
     content = json.dumps(suri.reveal())
     if path.exists():
