@@ -55,8 +55,8 @@ def nonce(chain, account: str) -> int:
 class SessionDriver:
     """Builds the session changes a waiting command needs, once its extrinsic is in a block."""
 
-    def __init__(self, chain, signer: str, sessions: int) -> None:
-        self.chain, self.sessions = chain, sessions
+    def __init__(self, chain, signer: str, sessions: int, settle: float = 1.5) -> None:
+        self.chain, self.sessions, self.settle = chain, sessions, settle
         self.start_nonce = nonce(chain, signer)
         self.signer = signer
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -67,7 +67,7 @@ class SessionDriver:
             deadline = time.monotonic() + 120
             while nonce(self.chain, self.signer) == self.start_nonce and time.monotonic() < deadline:
                 time.sleep(0.3)
-            time.sleep(1.5)  # let the command find its block before the heights jump
+            time.sleep(self.settle)  # let the command find its block before the heights jump
             next_session(self.chain, self.sessions)
             self.chain.new_blocks(1)
         except BaseException as exc:  # noqa: BLE001 - reported by the test
@@ -265,10 +265,19 @@ def test_wait_effective_follows_an_addition_until_it_is_live(cli, chain):
     assert ss58.encode(dave[0]) in info["aura_authorities"] and ss58.encode(dave[1]) in info["grandpa_authorities"]
 
 
-def test_wait_effective_follows_a_removal_until_it_is_live(cli, chain):
-    with SessionDriver(chain, ALICE, sessions=2):
-        run = alice(cli, "remove-validator", DAVE, "--url", chain.url, "--wait", "effective", "--timeout", "120", "--json")
+def test_wait_effective_follows_a_removal_until_it_is_live_by_subscription_not_polling(cli, chain):
+    from tests.fault_proxy import CountingRelay
+
+    relay = CountingRelay(chain.url)
+    try:
+        # 6 s without a new block after inclusion: a 0.5 s poll would ask for the finalized head a dozen times
+        with SessionDriver(chain, ALICE, sessions=2, settle=6.0):
+            run = alice(cli, "remove-validator", DAVE, "--url", relay.url, "--wait", "effective", "--timeout", "120", "--json")
+    finally:
+        relay.close()
     assert run.exit_code == 0, run.stderr
+    assert relay.counts["chain_subscribeFinalizedHeads"] == 1, relay.counts
+    assert relay.counts["chain_getFinalizedHead"] <= 5, relay.counts  # 4: the first read and the snapshots
     assert run.json["effective"]["validators"] == [ALICE, BOB]
     info = status(cli, chain)
     assert info["validators"] == [ALICE, BOB] and len(info["aura_authorities"]) == 2 and len(info["grandpa_authorities"]) == 2

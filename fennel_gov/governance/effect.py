@@ -17,6 +17,9 @@ from fennel_gov.governance.chain import LINK_ERRORS, Chain
 from fennel_gov.governance.validator_set import SessionClock
 
 
+HEAD_WAIT = 5.0  # seconds to wait for a finalized-head notification before checking the deadline again
+
+
 class EffectTimedOut(Failure):
     """The change was accepted but not seen live in time."""
 
@@ -37,6 +40,47 @@ def _key_addresses(chain: Chain, account: str, block_hash: str) -> tuple[str, st
     if keys is None:
         return None
     return chain.address(keys.aura), chain.address(keys.grandpa)
+
+
+class FinalizedHeads:
+    """The finalized block number as the node announces it: over ws a ``chain_subscribeFinalizedHeads``
+    subscription (no polling), over http (or a node that refuses the subscription) a poll every ``poll`` s."""
+
+    def __init__(self, chain: Chain, poll: float) -> None:
+        self.chain = chain
+        self.poll = poll
+        self.subscription: str | None = None
+        self.known: int | None = None
+
+    def lost(self) -> None:
+        """The connection broke: the next ``wait`` reconnects, asks once and subscribes again."""
+        self.subscription, self.known = None, None
+        try:
+            self.chain.reconnect()
+        except LINK_ERRORS:
+            pass
+
+    def wait(self, timeout: float) -> int:
+        """The finalized number now (first call) or after news within ``timeout`` (at most a few seconds)."""
+        from fennel_gov.governance.chain import header_number
+        from fennel_gov.governance.rpc import NodeRefused
+
+        if self.known is None:
+            self.known = self.chain.finalized_number()
+            if self.chain.client.url.startswith("ws"):
+                try:
+                    self.subscription = self.chain.client.subscribe("chain_subscribeFinalizedHeads", [])
+                except NodeRefused:
+                    self.subscription = None
+            return self.known
+        if self.subscription is None:
+            time.sleep(min(self.poll, timeout))
+            self.known = self.chain.finalized_number()
+            return self.known
+        header = self.chain.client.next_notification(self.subscription, min(timeout, HEAD_WAIT))
+        if header is not None:
+            self.known = max(self.known, header_number(header))
+        return self.known
 
 
 def follow(
@@ -60,11 +104,13 @@ def follow(
     def wanted(accounts_now: list[str]) -> bool:
         return all((a in accounts_now) == joining for a in accounts)
 
+    heads = FinalizedHeads(chain, poll)
+
     def finalized_at_least(number: int, what: str) -> int:
         told = False
         while True:
             try:
-                finalized = chain.finalized_number()
+                finalized = heads.wait(max(0.0, deadline - time.monotonic()))
                 if finalized >= number:
                     return finalized
                 if not told:
@@ -72,16 +118,13 @@ def follow(
                     told = True
             except LINK_ERRORS:
                 say("connection lost; reconnecting")
-                try:
-                    chain.reconnect()
-                except LINK_ERRORS:
-                    pass
+                heads.lost()
+                time.sleep(poll)
             if time.monotonic() >= deadline:
                 raise EffectTimedOut(
                     f"the change is on chain (block #{included_block}) but block #{number} ({what}) was not finalized "
                     "in time; see 'fennel-gov status'"
                 )
-            time.sleep(poll)
 
     finalized_at_least(applied_at, "the session change that applies the queues")
     before = chain.snapshot(at=applied_at - 1)
@@ -121,5 +164,4 @@ def follow(
             raise EffectTimedOut(
                 f"at finalized block #{finalized} the change is not yet in {', '.join(missing)}; see 'fennel-gov status'"
             )
-        time.sleep(poll)
         finalized = finalized_at_least(finalized + 1, "the GRANDPA authority change")
