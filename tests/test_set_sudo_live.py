@@ -139,3 +139,39 @@ def test_the_python_api_returns_the_read_back_key(chain):
     with connect(chain.url) as net:
         back = net.set_sudo(ALICE, signer=pair_from_suri(NEW_SEED, "sr25519"))
     assert back.sudo_on_chain == ALICE
+
+
+def test_a_rotate_sudo_call_signed_offline_hands_sudo_to_the_ceremonys_new_key(cli, chain, tmp_path):
+    """ceremony rotate-sudo → tx build --call (online) → tx sign --spec (offline) → tx submit: Sudo.Key is the new key.
+    Last in the module: holding the real genesis hash changes what every later signature must name."""
+    from fennel_gov.ceremony.generate import CeremonyPlan, run_ceremony
+    from fennel_gov.keys import SecretStr
+    from fennel_gov.txfile.trusted import from_spec
+    from tests.rpc_proxy import RealGenesisProxy
+    from tests.test_offline_signing import SPEC
+
+    plan = CeremonyPlan(network="net", validators=1, bootnodes=0)
+    run_ceremony(plan, tmp_path / "old", {c: SecretStr("a long passphrase") for c in plan.custodians()})
+    rotated = cli("ceremony", "rotate-sudo", tmp_path / "old", "--spec", SPEC, "--sudo-shares", "2-of-2", "-o", tmp_path / "new",
+                  "--passphrases-stdin", "--allow-network", "--json", stdin="share one pass\nshare two pass\n")
+    assert rotated.exit_code == 0, rotated.stderr
+    new = rotated.json["new_sudo"]
+    call = (tmp_path / "new" / "set-sudo-call.txt").read_text().strip()
+    assert call == cli("set-sudo", new, "--url", chain.url, "--call-only").stdout.strip()  # what set-sudo would send
+
+    genesis = from_spec(SPEC).genesis_hash
+    chain.hold_genesis_hash(genesis)
+    with RealGenesisProxy(chain.url, "0x" + genesis.hex()) as url:
+        built = cli("tx", "build", "--call", call, "--signer", ALICE, "--url", url, "-o", tmp_path / "tx.json")
+        assert built.exit_code == 0, built.stderr
+        signed = cli("tx", "sign", tmp_path / "tx.json", "--spec", SPEC, "--signer", "stdin", "--yes", "--json",
+                     stdin="//Alice\n")
+        assert signed.exit_code == 0, signed.stderr
+        assert signed.json["review"]["call"]["pallet"] == "Sudo" and signed.json["review"]["call"]["call"] == "set_key"
+        submitted = cli("tx", "submit", signed.json["output"], "--url", url, "--json")
+        assert submitted.exit_code == 0, submitted.stderr
+        assert "Sudo.KeyChanged" in submitted.json["events"]
+        assert cli("status", "--url", url, "--json").json["sudo"] == new
+    recovered = cli("ceremony", "recover-sudo", tmp_path / "new", "--share", "sudo-share-1", "--share", "sudo-share-2",
+                    "--passphrases-stdin", "--allow-network", "--json", stdin="share one pass\nshare two pass\n")
+    assert recovered.json["sudo"] == new  # the custodians hold the key that is now sudo
