@@ -143,6 +143,21 @@ def test_reshare_refuses_too_few_shares_a_wrong_passphrase_and_a_tampered_file_l
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # the partial directory was removed
 
 
+def test_reshare_refuses_a_manifest_that_names_a_secret_file_outside_the_ceremony(cli, ceremony, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ceremony, copy)
+    forged = manifest(copy)
+    forged["secret_files"]["secrets/../../outside.json"] = "00" * 32
+    (copy / "keys" / "net.json").write_text(json.dumps(forged))
+    run = cli("ceremony", "reshare", copy, "--share", "sudo-share-1", "--share", "sudo-share-2", "--sudo-shares", "2-of-2",
+              "-o", tmp_path / "n", "--passphrases-stdin", "--allow-network",
+              stdin=lines(OLD["sudo-share-1"], OLD["sudo-share-2"], NEW["sudo-share-1"], NEW["sudo-share-2"]))
+    assert run.exit_code == 2 and "secret files are secrets/<custodian>/<file>" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]
+
+
 @pytest.fixture(scope="module")
 def rotated(ceremony, tmp_path_factory):
     import io

@@ -418,7 +418,10 @@ class Network:
 
     def chain_type(self) -> str | None:
         """What the node says it runs (``system_chainType``): Live, Local, Development, or a custom name."""
-        answer = self.chain.rpc("system_chainType", [])
+        try:
+            answer = self.chain.rpc("system_chainType", [])
+        except Failure:  # a node that will not say: treated as not a development chain
+            return None
         if isinstance(answer, dict) and len(answer) == 1 and isinstance(answer.get("Custom"), str):
             return answer["Custom"]
         return answer if isinstance(answer, str) else None
