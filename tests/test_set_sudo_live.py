@@ -96,6 +96,11 @@ def test_a_development_key_is_refused_on_a_live_chain_even_with_force(cli, chain
         ceremony_key = cli("set-sudo", NEW, "--url", url, "--signer", "stdin", "--dry-run", "--json", stdin="//Alice\n")
         assert ceremony_key.exit_code == 0, ceremony_key.stderr
         assert ceremony_key.json["chain_type"] == "Live"
+    # only Development and Local chains may hand sudo to a development key
+    for answer, allowed in (({"Custom": "fennel-staging"}, False), ("Local", True)):
+        with RealGenesisProxy(chain.url, CHOPSTICKS_PLACEHOLDER, answers={"system_chainType": answer}) as url:
+            run = cli("set-sudo", BOB, "--url", url, "--signer", "stdin", "--dry-run", stdin="//Alice\n")
+        assert (run.exit_code == 0) is allowed, (answer, run.stderr)
     assert nonce(chain, ALICE) == before  # nothing was sent
 
 
