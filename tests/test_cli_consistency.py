@@ -53,7 +53,7 @@ def test_every_file_output_option_is_dash_o_output():
 
 def test_readme_submission_flags_exist_on_each_command():
     flags = {p: {o for prm in cmd.params for o in getattr(prm, "opts", [])} for p, cmd in _commands()}
-    for command in ("add-validator", "remove-validator", "set-keys", "recover-finality"):
+    for command in ("add-validator", "remove-validator", "set-keys", "recover-finality", "set-sudo"):
         assert {"--force", "--dry-run", "--call-only", "--yes", "--wait", "--timeout", "--json"} <= flags[command], command
     assert {"--force", "--yes", "--wait", "--timeout", "--json"} <= flags["rotate-keys"]
     readme = (ROOT / "README.md").read_text()

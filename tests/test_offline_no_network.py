@@ -99,6 +99,8 @@ OFFLINE_COMMANDS = [
     ("ceremony fingerprint {d}/ceremony", "", 0),
     ("ceremony export-keystore {d}/ceremony validator-1 --keystore {out}/vks --passphrases-stdin --allow-network", PASS, 0),
     ("ceremony recover-sudo {d}/ceremony --share sudo-share-1 --share sudo-share-2 --passphrases-stdin --allow-network", PASS * 2, 0),
+    ("ceremony reshare {d}/ceremony --share sudo-share-2 --share sudo-share-1 --sudo-shares 2-of-3 -o {out}/r --passphrases-stdin --allow-network", PASS * 5, 0),
+    ("ceremony rotate-sudo {d}/ceremony --runtime {fx}/runtimes/fennel-v102.compact.compressed.wasm -o {out}/n --passphrases-stdin --allow-network", PASS, 0),
     ("ceremony init --network fresh --validators 1 -o {out}/c --passphrases-stdin --allow-network", PASS * 2, 0),
     # signed against the trusted development spec: Sudo.sudo(ValidatorManager.register_validators([Bob]))
     ("tx sign {d}/unsigned.json --spec {fx}/development-raw.json --signer stdin --yes -o {out}/signed.json", "//Alice\n", 0),

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from fennel_gov._files import make_directory, write_atomic
 from fennel_gov.ceremony.manifest import FORMAT, SECRET_FIELDS, validate
@@ -31,6 +31,7 @@ from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_fr
 from fennel_gov.keys.schemes import Scheme
 
 MIN_PASSPHRASE = 8
+T = TypeVar("T")
 FNL = 10**12
 
 
@@ -111,7 +112,12 @@ def run_ceremony(
         if custodian not in passphrases:
             raise BadInput(f"no passphrase for custodian {custodian}")
         check_passphrase(custodian, passphrases[custodian])
-    target = Path(out)
+    return build_directory(Path(out), lambda partial: _generate(plan, partial, passphrases, randbytes, now))
+
+
+def build_directory(target: Path, fill: Callable[[Path], T]) -> T:
+    """Run ``fill`` on a fresh private directory beside ``target`` and rename it into place when it returns:
+    all or nothing (a failure or interruption removes the partial directory), ``target`` new or empty."""
     if target.is_symlink() or target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BadInput(f"{target} is not empty (or not a directory); a ceremony writes into a new directory")
     try:
@@ -121,7 +127,7 @@ def run_ceremony(
         raise BadInput(f"cannot create the ceremony directory beside {target} ({exc.strerror})") from None
     try:
         try:
-            manifest = _generate(plan, out, passphrases, randbytes, now)
+            result = fill(out)
         except OSError as exc:
             raise Failure(f"writing the ceremony failed ({exc.strerror}); nothing of it was kept, run it again") from None
         try:
@@ -131,7 +137,42 @@ def run_ceremony(
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise
-    return manifest
+    return result
+
+
+def sudo_custodians(count: int | None) -> list[str]:
+    """The custodians of a sudo key: one per SLIP-39 share, or the one ``sudo`` of an unsplit key."""
+    return [f"sudo-share-{i}" for i in range(1, count + 1)] if count else ["sudo"]
+
+
+def write_sudo(out: Path, seed: bytes, threshold: int | None, count: int | None, passphrases: dict[str, SecretStr],
+               hashes: dict[str, str], *, network: str, ss58_format: int, randbytes: Callable[[int], bytes]) -> dict[str, Any]:
+    """The sudo key of ``seed`` written for its custodians — K-of-N SLIP-39 shares, each sealed with its
+    custodian's passphrase, or one encrypted key file — and its manifest entry."""
+    pair = pair_from_seed(Scheme.SR25519, seed)
+    sudo: dict[str, Any] = {"address": ss58.encode(pair.public, ss58_format), "scheme": "sr25519"}
+    if count:
+        import shamir_mnemonic
+
+        from fennel_gov.ceremony.envelope import seal
+
+        # A fresh random identifier and polynomial each time: shares of two splits never combine.
+        [shares] = shamir_mnemonic.generate_mnemonics(
+            group_threshold=1, groups=[(threshold, count)], master_secret=seed,
+            passphrase=b"", extendable=True, iteration_exponent=1,
+        )
+        custodians = sudo_custodians(count)
+        for custodian, words in zip(custodians, shares):
+            _write_secret(out, f"secrets/{custodian}/sudo-share.json",
+                          seal(SecretStr(words), passphrases[custodian], content="slip39-share", randbytes=randbytes), hashes)
+        sudo["shares"] = {"scheme": "SLIP-39", "threshold": threshold, "count": count, "custodians": custodians}
+    else:
+        document = encrypt_account(
+            pair, passphrases["sudo"], name=f"{network} sudo sudo", when_created_ms=0, ss58_prefix=ss58_format,
+            salt=randbytes(32), nonce=randbytes(24), store_seed=True,
+        )
+        _write_secret(out, "secrets/sudo/sudo.json", document, hashes)
+    return sudo
 
 
 def _generate(plan: CeremonyPlan, out: Path, passphrases: dict[str, SecretStr], randbytes, now) -> dict[str, Any]:
@@ -152,25 +193,8 @@ def _generate(plan: CeremonyPlan, out: Path, passphrases: dict[str, SecretStr], 
 
     # sudo
     sudo_seed = randbytes(32)
-    sudo_pair = pair_from_seed(Scheme.SR25519, sudo_seed)
-    sudo: dict[str, Any] = {"address": address(sudo_pair.public), "scheme": "sr25519"}
-    if plan.sudo_shares:
-        import shamir_mnemonic
-
-        [shares] = shamir_mnemonic.generate_mnemonics(
-            group_threshold=1, groups=[(plan.sudo_threshold, plan.sudo_shares)], master_secret=sudo_seed,
-            passphrase=b"", extendable=True, iteration_exponent=1,
-        )
-        from fennel_gov.ceremony.envelope import seal
-
-        for index, words in enumerate(shares, start=1):
-            custodian = f"sudo-share-{index}"
-            _write_secret(out, f"secrets/{custodian}/sudo-share.json",
-                          seal(SecretStr(words), passphrases[custodian], content="slip39-share", randbytes=randbytes), hashes)
-        sudo["shares"] = {"scheme": "SLIP-39", "threshold": plan.sudo_threshold, "count": plan.sudo_shares,
-                          "custodians": [f"sudo-share-{i}" for i in range(1, plan.sudo_shares + 1)]}
-    else:
-        account_file("sudo", "sudo", sudo_pair)
+    sudo = write_sudo(out, sudo_seed, plan.sudo_threshold, plan.sudo_shares, passphrases, hashes,
+                      network=plan.network, ss58_format=prefix, randbytes=randbytes)
 
     validators = []
     for index in range(1, plan.validators + 1):

@@ -52,6 +52,8 @@ def validate(manifest: dict[str, Any], source: str = "the manifest") -> None:
     try:
         prefix = int(manifest["network"].get("ss58Format", 42))
         ss58.decode(manifest["sudo"]["address"], expect_prefix=prefix)
+        if "genesis_sudo" in manifest:  # written by 'ceremony rotate-sudo': the key the chain started with
+            ss58.decode(manifest["genesis_sudo"], expect_prefix=prefix)
         for validator in manifest["validators"]:
             for address in (validator["stash"], validator["session_keys"]["aura"], validator["session_keys"]["grandpa"]):
                 ss58.decode(address, expect_prefix=prefix)
@@ -80,7 +82,8 @@ def genesis_patch(manifest: dict[str, Any]) -> dict[str, Any]:
     """The genesis patch the manifest stands for, on top of the runtime's defaults."""
     validators = manifest["validators"]
     return {
-        "sudo": {"key": manifest["sudo"]["address"]},
+        # After 'ceremony rotate-sudo' the genesis still names the key the chain started with.
+        "sudo": {"key": manifest.get("genesis_sudo", manifest["sudo"]["address"])},
         "balances": {"balances": [[e["address"], int(e["amount"])] for e in manifest.get("endowments", [])]},
         "session": {
             "keys": [

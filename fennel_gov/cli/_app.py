@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "status": (GOVERNANCE, None, "The validator set now, next session and after the pending changes, when each goes live, keys, finality, sudo."),
     "check-network": (GOVERNANCE, None, "For each node: reachable, genesis, runtime, best/finalized, peers — and what disagrees."),
     "recover-finality": (GOVERNANCE, None, "Sudo.sudo(Grandpa.note_stalled(delay, best_finalized)) for a chain whose finality has stopped."),
+    "set-sudo": (GOVERNANCE, None, "Hand sudo to a new account: Sudo.set_key(new), signed by the current sudo key, confirmed by reading Sudo.Key back."),
     "keys": ("fennel_gov.cli.keys", "app", "Generate, inspect and store keys, offline."),
     "chainspec": ("fennel_gov.cli.chainspec", "app", "Chain specs: build, convert to raw, inspect, verify, diff (offline)."),
     "ceremony": ("fennel_gov.cli.ceremony", "app", "The air-gapped key ceremony (offline)."),

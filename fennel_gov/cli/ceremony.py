@@ -37,7 +37,7 @@ def _airgap(allow_network: bool) -> None:
 class _Passphrases:
     """Passphrases by custodian: from stdin lines (in the given order) or hidden prompts, asked once each."""
 
-    def __init__(self, order: list[str], from_stdin: bool, confirm: bool) -> None:
+    def __init__(self, order: list[str], from_stdin: bool, confirm: bool | set[str]) -> None:
         from fennel_gov.errors import BadInput, SecretUnavailable
         from fennel_gov.keys import SecretStr
 
@@ -63,7 +63,8 @@ class _Passphrases:
 
         if custodian not in self._cache:
             first = hidden_prompt(f"Passphrase for custodian {custodian}: ")
-            if self._confirm and hidden_prompt(f"Repeat the passphrase for {custodian}: ") != first:
+            confirm = custodian in self._confirm if isinstance(self._confirm, set) else self._confirm
+            if confirm and hidden_prompt(f"Repeat the passphrase for {custodian}: ") != first:
                 raise BadInput(f"the two passphrases for {custodian} differ; nothing was written")
             self._cache[custodian] = SecretStr(first)
         return self._cache[custodian]
@@ -269,3 +270,104 @@ def recover_sudo(
         write_atomic(out, json.dumps(document, indent=2) + "\n", secret=True)
     result = {"sudo": address, "matches_manifest": True, "written": str(out) if out else None}
     emit_json(result) if as_json else emit_lines([f"Recovered the sudo key {address} (matches the manifest)"] + ([f"wrote {out} (encrypted, 0600)"] if out else []))
+
+
+NEW = "new "  # the prompt's name for a new custodian (old and new share custodians share names)
+SudoShares = Annotated[Optional[str], typer.Option("--sudo-shares", help="The new split, K-of-N SLIP-39 shares, e.g. 3-of-5.")]
+
+
+def _new_passphrases(passphrases: _Passphrases, count: int | None) -> dict:
+    from fennel_gov.ceremony.generate import sudo_custodians
+
+    return {c: passphrases(NEW + c) for c in sudo_custodians(count)}
+
+
+@app.command()
+def reshare(
+    directory: Dir,
+    shares: Annotated[list[str], typer.Option("--share", help="Custodian of an old share to use (repeat K times), e.g. sudo-share-2; 'sudo' for an unsplit key.")],
+    out: Annotated[Path, typer.Option("-o", "--output", help="New directory: the ceremony with the new shares (the old one is left as it is).", file_okay=False)],
+    sudo_shares: SudoShares = None,
+    passphrases_stdin: Annotated[bool, typer.Option("--passphrases-stdin", help="Read passphrases from standard input, one line each: the old share custodians in --share order, then the new sudo-share-1 … N.")] = False,
+    allow_network: AllowNetwork = False,
+    as_json: Json = False,
+) -> None:
+    """New K-of-N shares of the same sudo key for new custodians; the old shares still recover it until set-sudo rotates the key."""
+    from fennel_gov.ceremony.generate import parse_shares, sudo_custodians
+    from fennel_gov.ceremony.manifest import fingerprint
+    from fennel_gov.ceremony.sudo_keys import reshare_sudo
+    from fennel_gov.errors import BadInput
+
+    _airgap(allow_network)
+    threshold, count = parse_shares(sudo_shares)
+    if count is None:
+        raise BadInput("give the new split with --sudo-shares K-of-N, e.g. 3-of-5")
+    if len(set(shares)) != len(shares):
+        raise BadInput("a --share is given twice; give K different share custodians")
+    new = [NEW + c for c in sudo_custodians(count)]
+    passphrases = _Passphrases(list(shares) + new, passphrases_stdin, confirm=set(new))
+    manifest = reshare_sudo(directory, list(shares), passphrases, threshold=threshold, count=count, out=out,
+                            new_passphrases=_new_passphrases(passphrases, count))
+    prints = fingerprint(manifest)
+    manifest_file = next((out / "keys").glob("*.json"))
+    result = {"sudo": manifest["sudo"]["address"], "directory": str(out), "manifest": str(manifest_file),
+              "custodians": manifest["sudo"]["shares"]["custodians"], "threshold": threshold, "fingerprint": prints,
+              "old_shares_still_recover_the_key": True}
+    if as_json:
+        emit_json(result)
+        return
+    emit_lines([
+        f"Sudo:     {result['sudo']} (the same key: {threshold}-of-{count} new SLIP-39 shares)",
+        f"Ceremony: {out} (validator and bootnode secrets copied unchanged; the manifest updated)",
+        f"Fingerprint: {prints['hex']}  ({prints['words']})",
+        "IMPORTANT: the OLD shares still recover this same key. They stop mattering only when the key is",
+        "rotated: 'fennel-gov ceremony rotate-sudo', then 'fennel-gov set-sudo' signed by this key.",
+        "Next: 'fennel-gov ceremony verify' on the new directory with the new custodians.",
+    ])
+
+
+@app.command("rotate-sudo")
+def rotate_sudo(
+    directory: Dir,
+    out: Annotated[Path, typer.Option("-o", "--output", help="New directory: the ceremony with the new sudo key, its manifest, and set-sudo-call.txt.", file_okay=False)],
+    sudo_shares: SudoShares = None,
+    spec: Annotated[Optional[Path], typer.Option("--spec", help="The network's chain spec: its runtime encodes the call.", dir_okay=False)] = None,
+    runtime: Annotated[Optional[Path], typer.Option("--runtime", help="The runtime wasm the chain runs, to encode the call (when no chain spec is at hand).", dir_okay=False)] = None,
+    passphrases_stdin: Annotated[bool, typer.Option("--passphrases-stdin", help="Read the new custodians' passphrases from standard input, one line each (sudo-share-1 … N, or sudo).")] = False,
+    allow_network: AllowNetwork = False,
+    as_json: Json = False,
+) -> None:
+    """A new sudo key and its shares, the updated manifest, and the Sudo.set_key call for the old key to sign."""
+    from fennel_gov.ceremony.generate import parse_shares, sudo_custodians
+    from fennel_gov.ceremony.manifest import fingerprint
+    from fennel_gov.ceremony.sudo_keys import CALL_FILE, rotate_sudo as rotate
+    from fennel_gov.errors import BadInput
+    from fennel_gov.txfile import trusted as trusted_runtime
+
+    _airgap(allow_network)
+    if (spec is None) == (runtime is None):
+        raise BadInput("give the runtime that encodes the call: --spec RAW_SPEC (the network's chain spec) or --runtime WASM, one of them")
+    threshold, count = parse_shares(sudo_shares)
+    trusted = trusted_runtime.from_spec(spec) if spec else trusted_runtime.from_runtime(runtime)  # type: ignore[arg-type]
+    new = [NEW + c for c in sudo_custodians(count)]
+    passphrases = _Passphrases(new, passphrases_stdin, confirm=set(new))
+    rotation = rotate(directory, trusted.decoded_metadata, threshold=threshold, count=count, out=out,
+                      new_passphrases=_new_passphrases(passphrases, count), runtime_ss58_format=trusted.ss58_format)
+    prints = fingerprint(rotation.manifest)
+    result = {"new_sudo": rotation.new_sudo, "old_sudo": rotation.old_sudo, "call_data": rotation.call_data,
+              "call_file": str(out / CALL_FILE), "directory": str(out), "fingerprint": prints,
+              "custodians": sudo_custodians(count), "runtime": trusted.source}
+    if as_json:
+        emit_json(result)
+        return
+    emit_lines([
+        f"New sudo: {rotation.new_sudo}" + (f" ({threshold}-of-{count} SLIP-39 shares)" if count else " (one key file, custodian sudo)"),
+        f"Old sudo: {rotation.old_sudo} (signs the change; still sudo until the call is on chain)",
+        f"Ceremony: {out} (the manifest names the new key; genesis_sudo keeps the genesis key)",
+        f"Fingerprint: {prints['hex']}  ({prints['words']})",
+        f"Call, Sudo.set_key({rotation.new_sudo}) encoded with {trusted.source}:",
+        rotation.call_data,
+        f"(also in {out / CALL_FILE}). Sign it with the OLD sudo key: 'fennel-gov tx build --call <that hex> --signer "
+        f"{rotation.old_sudo} -o set-sudo.json' online, 'tx sign' here, 'tx submit' online; or 'fennel-gov set-sudo "
+        f"{rotation.new_sudo}' where the old key is at hand. Then 'fennel-gov status' shows the new sudo.",
+    ])

@@ -142,7 +142,7 @@ def _check_options(wait: str, timeout: float | None, *, effective_allowed: bool 
     check_wait(wait, timeout, effective_allowed=effective_allowed)  # before anything is read or sent
 
 
-def _run(net, prepared, pair, *, wait, yes, dry_run, call_only, timeout, as_json, no_slack_question=None) -> None:
+def _run(net, prepared, pair, *, wait, yes, dry_run, call_only, timeout, as_json, no_slack_question=None, send=None) -> None:
     """Show the plan, stop for --call-only / --dry-run, ask, send, report: the one path of every change."""
     from fennel_gov.errors import BadInput, ChangeDropped, SubmissionFailed
 
@@ -165,12 +165,12 @@ def _run(net, prepared, pair, *, wait, yes, dry_run, call_only, timeout, as_json
     else:
         _confirm("Submit this change?", yes)
     try:
-        receipt = net.send(prepared, signer=pair, wait=wait, timeout=timeout, progress=_progress(as_json))
+        receipt = (send or net.send)(prepared, signer=pair, wait=wait, timeout=timeout, progress=_progress(as_json))
     except (SubmissionFailed, ChangeDropped) as failed:
         if failed.receipt is not None:
             _show_receipt(failed.receipt, as_json)
         raise
-    _show_receipt(receipt, as_json)
+    _show_receipt(getattr(receipt, "receipt", receipt), as_json)
 
 
 def register(app: typer.Typer) -> None:
@@ -181,6 +181,7 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("check-network")(check_network)
     app.command("recover-finality")(recover_finality)
+    app.command("set-sudo")(set_sudo)
 
 
 def add_validator(
@@ -353,3 +354,23 @@ def recover_finality(
     pair = None if call_only else _signer(signer, password_stdin)
     prepared = net.prepare_recover_finality(delay=delay, signer=pair, force=force, stall_threshold=stall_threshold)
     _run(net, prepared, pair, wait=wait, yes=yes, dry_run=dry_run, call_only=call_only, timeout=timeout, as_json=as_json)
+
+
+def set_sudo(
+    new_account: Annotated[str, typer.Argument(help="SS58 address of the new sudo account (of this chain's prefix).")],
+    url: Url = None, network: NetworkName = None, signer: Signer = None, password_stdin: PasswordStdin = False,
+    wait: Annotated[str, typer.Option("--wait", help="included, finalized, or effective (Sudo.Key read back at the finalized head).")] = "finalized",
+    yes: Yes = False, dry_run: DryRun = False, call_only: CallOnly = False, force: Force = False,
+    timeout: Timeout = None, as_json: Json = False,
+) -> None:
+    """Hand sudo to a new account: Sudo.set_key(new), signed by the current sudo key, confirmed by reading Sudo.Key back."""
+    _check_options(wait, timeout)
+    net = _connect(url, network)
+    pair = None if call_only else _signer(signer, password_stdin)
+    prepared = net.prepare_set_sudo(new_account, signer=pair, force=force)
+    if not as_json and not call_only:
+        emit_lines([f"Sudo now: {prepared.summary['old_sudo'] or 'none'}", f"New sudo: {prepared.summary['new_sudo']}"])
+    _run(net, prepared, pair, wait=wait, yes=yes, dry_run=dry_run, call_only=call_only, timeout=timeout, as_json=as_json,
+         send=net.send_set_sudo)
+    if not as_json and not dry_run and not call_only:
+        emit_lines([f"Sudo.Key is now {prepared.summary['new_sudo']} (read back from the chain)"])

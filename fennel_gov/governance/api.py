@@ -414,6 +414,115 @@ class Network:
         return self.send(prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
 
 
+    # -- sudo key rotation ----------------------------------------------------------------------
+
+    def chain_type(self) -> str | None:
+        """What the node says it runs (``system_chainType``): Live, Local, Development, or a custom name."""
+        try:
+            answer = self.chain.rpc("system_chainType", [])
+        except Failure:  # a node that will not say: treated as not a development chain
+            return None
+        if isinstance(answer, dict) and len(answer) == 1 and isinstance(answer.get("Custom"), str):
+            return answer["Custom"]
+        return answer if isinstance(answer, str) else None
+
+    def prepare_set_sudo(self, new_account: str, *, signer: KeyPair | None = None, force: bool = False) -> Prepared:
+        """Sudo.set_key(new_account), checked: the signer is sudo, the new key is neither sudo already nor,
+        outside Development and Local chains, a development key; a warning when it cannot pay fees."""
+        from fennel_gov.keys.dev import dev_key_name
+
+        new = self.address(new_account)
+        current = self._sudo()
+        signer_address = _signer_address(signer, self.chain.ss58_format)
+        blocking = [p for p in [sudo_problem(current, signer_address)] if p]
+        chain_type = self.chain_type()
+        dev = dev_key_name(ss58.decode(new).payload)
+        if dev and chain_type not in DEV_CHAIN_TYPES:
+            # Never overridable: the secret of a development key is public, whoever holds it would own the chain.
+            blocking.append(f"{new} is the development key {dev}, whose secret is public, on a {chain_type or 'non-development'} "
+                            "chain: anyone could take the chain over; give the new sudo account from the key ceremony")
+        problems: list[str] = []
+        if new == current:
+            problems.append(f"{new} is already the sudo key; nothing would change")
+        warnings = []
+        existential = int(self.chain.constant("Balances", "ExistentialDeposit") or 0)
+        free = self._free_balance(new)
+        if free < max(existential, 1):
+            warnings.append(f"the new sudo {new} holds {free / 10**12:.6f} FNL (existential deposit {existential / 10**12:g} FNL): "
+                            "it cannot pay the fees of its sudo calls until it is funded")
+        call = self.chain.compose("Sudo", "set_key", {"new": new})
+        summary: dict[str, Any] = {"action": "set-sudo", "new_sudo": new, "old_sudo": current, "chain_type": chain_type}
+        prepared = Prepared("set-sudo", call, self.chain.call_hex(call), summary, Plan(warnings=warnings))
+        return self._finish(prepared, signer, problems, force, blocking)
+
+    def send_set_sudo(self, prepared: Prepared, *, signer: KeyPair, wait: str = "finalized", timeout: float | None = None,
+                      progress: Callable[[str], None] | None = None) -> SudoChange:
+        """Send a prepared set-sudo and read ``Sudo.Key`` back: at the receipt's block (included, finalized) or,
+        with ``effective``, at the finalized head once the change is final. Anything but the new key is a Failure."""
+        check_wait(wait, timeout)
+        timeout = timeout if timeout is not None else DEFAULT_TIMEOUT  # effective here is finality, not sessions
+        receipt = self.send(prepared, signer=signer, wait="included" if wait == "included" else "finalized",
+                            timeout=timeout, progress=progress)
+        new = prepared.summary["new_sudo"]
+        at = receipt.block_hash if wait != "effective" else self.chain.block_hash(self.chain.finalized_number())
+        on_chain = self._sudo_at(at)
+        changed = next((e for e in receipt.events if (e["pallet"], e["event"]) == ("Sudo", "KeyChanged")), None)
+        result = SudoChange(new_sudo=new, old_sudo=prepared.summary.get("old_sudo"), sudo_on_chain=on_chain,
+                            key_changed=self._key_changed(changed), receipt=receipt)
+        receipt.details.update(result.to_json())
+        if on_chain != new:
+            raise Failure(f"Sudo.Key at block {at} is {on_chain or 'none'}, not {new}: the change did not take; "
+                          "check 'fennel-gov status'")
+        return result
+
+    def set_sudo(self, new_account: str, *, signer: KeyPair, wait: str = "finalized", timeout: float | None = None,
+                 force: bool = False, progress=None) -> SudoChange:
+        """Sudo.set_key(new_account) signed by the current sudo key; success only when Sudo.Key reads back as the new key."""
+        check_wait(wait, timeout)
+        prepared = self.prepare_set_sudo(new_account, signer=signer, force=force)
+        return self.send_set_sudo(prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
+
+    def _sudo_at(self, block_hash: str) -> str | None:
+        key = self.chain.query("Sudo", "Key", [], block_hash)
+        return self.chain.address(key) if key else None
+
+    def _key_changed(self, event: dict[str, Any] | None) -> dict[str, str | None] | None:
+        """Sudo.KeyChanged's accounts as addresses (``old`` is None when the chain had no sudo key)."""
+        if event is None:
+            return None
+        attributes = event.get("attributes")
+        if isinstance(attributes, dict):
+            old, new = attributes.get("old"), attributes.get("new")
+        elif isinstance(attributes, (list, tuple)) and len(attributes) == 2:
+            old, new = attributes
+        else:  # an older pallet: KeyChanged(old) only
+            old, new = attributes, None
+        return {"old": self.chain.address(old) if isinstance(old, (str, bytes)) and old else None,
+                "new": self.chain.address(new) if isinstance(new, (str, bytes)) and new else None}
+
+
+DEV_CHAIN_TYPES = ("Development", "Local")  # the chain types on which a development key may hold sudo
+
+
+@dataclass
+class SudoChange:
+    """The outcome of ``set_sudo``: the key read back from ``Sudo.Key`` and the decoded ``Sudo.KeyChanged``."""
+
+    new_sudo: str
+    old_sudo: str | None
+    sudo_on_chain: str | None
+    key_changed: dict[str, str | None] | None  # {"old", "new"} from the Sudo.KeyChanged event
+    receipt: Receipt = field(repr=False)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.sudo_on_chain == self.new_sudo
+
+    def to_json(self) -> dict[str, Any]:
+        return {"new_sudo": self.new_sudo, "old_sudo": self.old_sudo, "sudo_on_chain": self.sudo_on_chain,
+                "sudo_confirmed": self.confirmed, "key_changed": self.key_changed}
+
+
 def submission_failed(receipt: Receipt, *, for_account: str | None = None) -> SubmissionFailed:
     """The error for a receipt whose extrinsic (or inner sudo call) failed, with the runtime's words and a hint."""
     error = receipt.error or {}
