@@ -11,6 +11,7 @@ import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
 from tests.chopsticks import Chopsticks
+from tests.chopsticks import rpc as chopsticks_rpc
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
@@ -63,12 +64,18 @@ def test_unreachable_node_is_a_clear_exit_2(cli):
     assert run.exit_code == 2 and "cannot reach" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_a_configured_genesis_hash_refuses_the_chopsticks_placeholder(cli, chain, tmp_path, monkeypatch):
+def test_a_configured_genesis_hash_on_chopsticks_is_refused_with_why_it_cannot_match(cli, chain, tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text(f'default = "fennel"\n[networks.fennel]\nurl = "{chain.url}"\ngenesis_hash = "0x629e44454b757046582d3b23d223f38fcc07123f42d33f850effacb98d39ffdb"\n')
     monkeypatch.setenv("FENNEL_GOV_CONFIG", str(config))
     run = cli("status")
-    assert run.exit_code == 2 and "placeholder genesis" in run.stderr
+    # Chopsticks names itself in system_version; that is how the error knows the placeholder is no mistake of ours.
+    assert chopsticks_rpc(chain.url, "system_version").startswith("chopsticks")
+    assert run.exit_code == 2 and run.stderr == (
+        f"error: {chain.url} is chopsticks, which reports block 0's hash as the placeholder 0x{'45' * 32}, never the real "
+        "genesis: the genesis_hash configured for fennel cannot match it; rehearse on chopsticks with --url, or a network "
+        "entry without genesis_hash\n")
+    assert cli("status", "--url", chain.url).exit_code == 0  # what the error suggests works
 
 
 def test_a_signer_that_is_not_sudo_is_refused_before_anything_is_signed(cli, chain):
