@@ -66,10 +66,13 @@ class RealGenesisProxy:
     genesis hash computed from the spec; this loopback endpoint gives the real one and forwards the rest.
     (The chain must also hold it in ``System.BlockHash(0)``, which the runtime's CheckGenesis reads.)"""
 
-    def __init__(self, upstream_ws: str, genesis_hash: str, answers: dict | None = None) -> None:
+    def __init__(self, upstream_ws: str, genesis_hash: str, answers: dict | None = None, *, submit_instead: str | None = None) -> None:
         self.upstream = upstream_ws.replace("ws://", "http://")
         self.genesis_hash = genesis_hash
         self.answers = answers or {}  # method -> result, a node answering wrongly on purpose
+        # author_submitExtrinsic forwards this extrinsic in place of the one sent: as the client sees it,
+        # its transaction was taken, then replaced in the pool by another (the same nonce) that lands.
+        self.submit_instead = submit_instead
 
     def __enter__(self) -> str:
         proxy = self
@@ -85,6 +88,8 @@ class RealGenesisProxy:
                     result = proxy.answers[request["method"]]
                     answer = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}).encode()
                 else:
+                    if request.get("method") == "author_submitExtrinsic" and proxy.submit_instead:
+                        body = json.dumps(dict(request, params=[proxy.submit_instead])).encode()
                     forward = urllib.request.Request(proxy.upstream, data=body, headers={"Content-Type": "application/json"})
                     with urllib.request.urlopen(forward, timeout=120) as reply:
                         answer = reply.read()
