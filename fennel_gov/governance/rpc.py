@@ -117,7 +117,8 @@ class RpcClient:
             raise TransportError(f"no answer from {self.url} to {method} ({reason}); check the URL, the node and any port forwarding") from None
         if not isinstance(reply, dict) or ("result" not in reply and "error" not in reply):
             self.close()
-            raise TransportError(f"{self.url} answered {method} with something that is not a JSON-RPC reply")
+            raise NotAnEndpoint(f"{self.url} is not a Substrate JSON-RPC endpoint (it answered {method} with JSON that "
+                                "is not a JSON-RPC reply); check the URL/port")
         return reply
 
     def _too_big(self) -> TransportError:
