@@ -175,7 +175,7 @@ def test_check_network_flags_the_placeholder_genesis_and_an_unreachable_node(cli
     nodes = run.json["nodes"]
     assert nodes[0]["reachable"] and nodes[1]["reachable"] and not nodes[2]["reachable"]
     assert nodes[0]["genesis_hash"] == nodes[1]["genesis_hash"]
-    assert any("placeholder genesis" in p for p in run.json["problems"])
+    assert f"{chain.url} is chopsticks: it reports a placeholder genesis hash: not a real network node" in run.json["problems"]
     assert any("unreachable" in p for p in run.json["problems"])
 
 

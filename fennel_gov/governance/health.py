@@ -27,6 +27,10 @@ def probe(url: str, timeout: float = 5.0) -> dict[str, Any]:
         health = client.call("system_health")
         node["peers"] = health.get("peers")
         node["should_have_peers"] = health.get("shouldHavePeers", True)
+        if node["genesis_hash"] == CHOPSTICKS_PLACEHOLDER:
+            # Only then: chopsticks names itself in system_version, so the report can say what the node is.
+            version = client.call("system_version")
+            node["chopsticks"] = isinstance(version, str) and version.lower().startswith("chopsticks")
         node["reachable"] = True
     except FennelGovError as exc:
         node["error"] = str(exc)
@@ -81,7 +85,9 @@ def check_nodes(
             if node["genesis_hash"] != genesis:
                 problems.append(f"{node['url']} is on another chain (genesis {node['genesis_hash']}, the others {genesis})")
             if node["genesis_hash"] == CHOPSTICKS_PLACEHOLDER:
-                problems.append(f"{node['url']} reports a placeholder genesis hash (chopsticks?): not a real network node")
+                what = "is chopsticks: it reports" if node.get("chopsticks") else "reports"
+                problems.append(f"{node['url']} {what} a placeholder genesis hash{'' if node.get('chopsticks') else ' (chopsticks?)'}: "
+                                "not a real network node")
             elif expected_genesis and str(node["genesis_hash"]).lower() != expected_genesis.lower():
                 problems.append(f"{node['url']} serves genesis {node['genesis_hash']}, not {network or 'the configured'} "
                                 f"network's genesis_hash {expected_genesis}")
