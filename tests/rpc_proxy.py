@@ -29,6 +29,10 @@ class JsonRpcForwarder:
         """The result to give for ``request`` (a single JSON-RPC call), or ``_UNANSWERED`` to forward it."""
         return _UNANSWERED
 
+    def rewrite(self, request: dict) -> dict:
+        """The request to forward in place of ``request`` (the same one unless a subclass says otherwise)."""
+        return request
+
     def forwarded(self, handler: BaseHTTPRequestHandler, requests: list[dict], answer: bytes) -> bytes | None:
         """What the client gets for a forwarded request; ``None`` when the handler already dealt with it."""
         return answer
@@ -39,6 +43,8 @@ class JsonRpcForwarder:
         if result is not _UNANSWERED:
             answer: bytes | None = json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}).encode()
         else:
+            if isinstance(request, dict) and (rewritten := self.rewrite(request)) is not request:
+                body = json.dumps(rewritten).encode()
             forward = urllib.request.Request(self.upstream, data=body, headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(forward, timeout=self.timeout) as reply:
                 answer = self.forwarded(handler, request if isinstance(request, list) else [request], reply.read())
@@ -103,10 +109,18 @@ class RealGenesisProxy(JsonRpcForwarder):
     genesis hash computed from the spec; this endpoint gives the real one and forwards the rest.
     (The chain must also hold it in ``System.BlockHash(0)``, which the runtime's CheckGenesis reads.)"""
 
-    def __init__(self, upstream_ws: str, genesis_hash: str, answers: dict | None = None) -> None:
+    def __init__(self, upstream_ws: str, genesis_hash: str, answers: dict | None = None, *, submit_instead: str | None = None) -> None:
         super().__init__(upstream_ws)
         self.genesis_hash = genesis_hash
         self.answers = answers or {}  # method -> result, a node answering wrongly on purpose
+        # author_submitExtrinsic forwards this extrinsic in place of the one sent: as the client sees it,
+        # its transaction was taken, then replaced in the pool by another (the same nonce) that lands.
+        self.submit_instead = submit_instead
+
+    def rewrite(self, request: dict) -> dict:
+        if request.get("method") == "author_submitExtrinsic" and self.submit_instead:
+            return dict(request, params=[self.submit_instead])
+        return request
 
     def answer(self, request: dict) -> Any:
         if request.get("method") == "chain_getBlockHash" and request.get("params") in ([0], ["0x0"], [[0]]):

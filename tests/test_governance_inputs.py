@@ -79,6 +79,38 @@ def test_check_network_flags_a_node_behind_the_others(cli):
     assert run.exit_code == 1 and run.json["problems"] == [f"{behind} is 50 blocks behind the best node"]
 
 
+def _config(tmp_path, monkeypatch, url, genesis_hash=GENESIS):
+    config = tmp_path / "config.toml"
+    config.write_text(f'default = "fennel"\n[networks.fennel]\nurl = "{url}"\ngenesis_hash = "{genesis_hash}"\n')
+    monkeypatch.setenv("FENNEL_GOV_CONFIG", str(config))
+    monkeypatch.delenv("FENNEL_GOV_URL", raising=False)
+
+
+def test_check_network_takes_a_configured_network_and_holds_every_node_to_its_genesis_hash(cli, tmp_path, monkeypatch):
+    with StandInNode() as configured, StandInNode(peers=5) as other:
+        _config(tmp_path, monkeypatch, configured)
+        named = cli("check-network", "--network", "fennel", other, "--json")
+        assert named.exit_code == 0, named.stderr
+        assert [n["url"] for n in named.json["nodes"]] == [configured, other]
+        assert named.json["expected_genesis_hash"] == GENESIS
+        by_default = cli("check-network", "--json")  # no URL: the config's default network
+        assert by_default.exit_code == 0 and [n["url"] for n in by_default.json["nodes"]] == [configured]
+        _config(tmp_path, monkeypatch, configured, genesis_hash="0x" + "34" * 32)
+        wrong = cli("check-network", "--network", "fennel", other, "--json")
+        assert wrong.exit_code == 1
+        assert wrong.json["problems"] == [
+            f"{url} serves genesis {GENESIS}, not fennel network's genesis_hash 0x{'34' * 32}" for url in (configured, other)]
+    unknown = cli("check-network", "--network", "nosuch")
+    assert unknown.exit_code == 2 and "no network 'nosuch'" in unknown.stderr
+
+
+def test_check_network_without_nodes_or_a_network_says_what_to_give(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("FENNEL_GOV_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("FENNEL_GOV_URL", raising=False)
+    run = cli("check-network")
+    assert run.exit_code == 2 and run.stderr.startswith("error: which nodes? give their URLs, --network NAME")
+
+
 def test_a_second_holder_of_the_signer_lock_waits_then_gives_up_with_a_failure(tmp_path, monkeypatch):
     from fennel_gov.errors import Failure
     from fennel_gov.governance.signer_lock import SignerLock

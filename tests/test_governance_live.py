@@ -10,7 +10,8 @@ import json
 import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
-from tests.chopsticks import session_keys
+from tests.chopsticks import Chopsticks, session_keys
+from tests.chopsticks import rpc as chopsticks_rpc
 
 ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
@@ -50,12 +51,18 @@ def test_unreachable_node_is_a_clear_exit_2(cli):
     assert run.exit_code == 2 and "cannot reach" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_a_configured_genesis_hash_refuses_the_chopsticks_placeholder(cli, chain, tmp_path, monkeypatch):
+def test_a_configured_genesis_hash_on_chopsticks_is_refused_with_why_it_cannot_match(cli, chain, tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text(f'default = "fennel"\n[networks.fennel]\nurl = "{chain.url}"\ngenesis_hash = "0x629e44454b757046582d3b23d223f38fcc07123f42d33f850effacb98d39ffdb"\n')
     monkeypatch.setenv("FENNEL_GOV_CONFIG", str(config))
     run = cli("status")
-    assert run.exit_code == 2 and "placeholder genesis" in run.stderr
+    # Chopsticks names itself in system_version; that is how the error knows the placeholder is no mistake of ours.
+    assert chopsticks_rpc(chain.url, "system_version").startswith("chopsticks")
+    assert run.exit_code == 2 and run.stderr == (
+        f"error: {chain.url} is chopsticks, which reports block 0's hash as the placeholder 0x{'45' * 32}, never the real "
+        "genesis: the genesis_hash configured for fennel cannot match it; rehearse on chopsticks with --url, or a network "
+        "entry without genesis_hash\n")
+    assert cli("status", "--url", chain.url).exit_code == 0  # what the error suggests works
 
 
 def test_a_signer_that_is_not_sudo_is_refused_before_anything_is_signed(cli, chain):
@@ -155,7 +162,7 @@ def test_check_network_flags_the_placeholder_genesis_and_an_unreachable_node(cli
     nodes = run.json["nodes"]
     assert nodes[0]["reachable"] and nodes[1]["reachable"] and not nodes[2]["reachable"]
     assert nodes[0]["genesis_hash"] == nodes[1]["genesis_hash"]
-    assert any("placeholder genesis" in p for p in run.json["problems"])
+    assert f"{chain.url} is chopsticks: it reports a placeholder genesis hash: not a real network node" in run.json["problems"]
     assert any("unreachable" in p for p in run.json["problems"])
 
 

@@ -58,6 +58,73 @@ def test_a_reply_that_is_not_json_is_a_clear_error(cli, short_timeout, mode):
     assert elapsed < TIMEOUT * 4 + 5
 
 
+@pytest.fixture
+def web_server(tmp_path):
+    """A plain web server (python's http.server serving files): what a wrong port often reaches."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    (tmp_path / "index.html").write_text("<html><body>" + "WELCOME-PAGE " * 200 + "</body></html>")
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("command, method", [(("status",), "chain_getBlockHash"), (("runtime", "diff", "new.wasm"), "state_getStorage")])
+def test_a_plain_web_server_over_http_is_named_as_not_a_json_rpc_endpoint(cli, web_server, command, method):
+    run = cli(*command, "--url", f"http://{web_server}")
+    assert run.exit_code == 1, run
+    assert run.stderr == f"error: http://{web_server} is not a Substrate JSON-RPC endpoint (HTTP 501 to {method}); check the URL/port\n"
+
+
+def test_a_web_page_answering_a_websocket_url_gives_its_status_not_its_body(cli, web_server):
+    run = cli("status", "--url", f"ws://{web_server}")
+    assert run.exit_code == 1, run
+    assert run.stderr == (f"error: ws://{web_server} is not a Substrate JSON-RPC endpoint "
+                          "(HTTP 200 to the websocket upgrade, where a node answers 101); check the URL/port\n")
+    checked = cli("check-network", f"ws://{web_server}", "--json")
+    assert checked.exit_code == 1 and "WELCOME-PAGE" not in checked.stdout + checked.stderr
+    assert "HTTP 200" in checked.json["nodes"][0]["error"]
+
+
+def test_a_json_api_that_is_not_json_rpc_is_named_as_not_a_json_rpc_endpoint(cli):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class OtherApi(BaseHTTPRequestHandler):  # some REST service on the port the node was expected on
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = b'{"status": "ok", "service": "metrics"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), OtherApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        run = cli("status", "--url", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert run.exit_code == 1 and run.stderr == (
+        f"error: {url} is not a Substrate JSON-RPC endpoint (it answered chain_getBlockHash with JSON that is not a "
+        "JSON-RPC reply); check the URL/port\n")
+
+
 @pytest.mark.parametrize("mode", ["huge", "ws-huge"])
 def test_an_oversized_reply_is_cut_at_the_cap(cli, monkeypatch, mode):
     monkeypatch.setenv("FENNEL_GOV_RPC_TIMEOUT", "30")  # the cap, not the clock, must stop it

@@ -271,6 +271,33 @@ def test_submit_checks_the_signed_file_before_it_connects(cli, tmp_path, trusted
     assert bad.exit_code == 2 and "'chain.genesis_hash'" in bad.stderr
 
 
+def test_submit_takes_the_nonce_and_signer_from_the_extrinsic_and_refuses_a_file_that_says_otherwise(cli, tmp_path, trusted):
+    from fennel_gov._codec import encode_compact
+    from fennel_gov.txfile.fields import SignedTx
+
+    document = unsigned_document(trusted, register_bob())
+    document["nonce"] = 300  # a two-byte compact: the decoder must find it after the era
+    path = write(tmp_path, document)
+    assert sign(cli, path).exit_code == 0
+    signed = json.loads((tmp_path / "tx.signed.json").read_text())
+    assert SignedTx.from_json(signed).nonce == 300
+    assert SignedTx.from_json({k: v for k, v in signed.items() if k != "nonce"}).nonce == 300
+
+    def rehashed(extrinsic: bytes) -> dict:
+        return dict(signed, extrinsic="0x" + extrinsic.hex(), extrinsic_hash="0x" + blake2_256(extrinsic).hex())
+
+    cases = {
+        "says": (dict(signed, nonce=299), 1, "says nonce 299, its extrinsic carries 300"),
+        "signer": (dict(signed, signer=ss58.encode(BOB.account_id, 42)), 1, "signed by another account"),
+    }
+    body = bytes.fromhex(signed["extrinsic"][2:])[2:]  # without its two-byte compact length
+    cases["unsigned"] = (rehashed(encode_compact(len(body)) + b"\x04" + body[1:]), 2, "is not a signed v4 extrinsic")
+    cases["length"] = (rehashed(encode_compact(len(body) + 1) + body), 2, "is not as long as its length prefix says")
+    for name, (document, code, message) in cases.items():
+        done = cli("tx", "submit", write(tmp_path, document, f"{name}.json"), "--url", "ws://127.0.0.1:9")
+        assert done.exit_code == code and message in done.stderr, (name, done.stderr)
+
+
 def test_the_extension_encoding_takes_a_metadata_hash_for_enabled_mode(trusted):
     from fennel_gov.txfile.fields import UnsignedTx
     from fennel_gov.txfile.payload import extension_data
@@ -358,6 +385,55 @@ def test_a_file_built_online_signs_offline_and_takes_effect_while_its_forgeries_
             assert signed.json["review"]["check_metadata_hash"]["mode"] == "enabled"
             refused = cli("tx", "submit", signed.json["output"], "--url", url, "--json")
             assert refused.exit_code == 1, refused.stdout + refused.stderr
+    finally:
+        node.stop()
+
+
+@pytest.mark.chain
+def test_tx_submit_reports_a_nonce_another_transaction_used_at_once(cli, tmp_path, trusted):
+    """Two files signed with the same nonce: the second is refused before it is sent once the first
+    has landed; and one replaced in the pool by another with its nonce is reported as displaced at
+    once, not after the timeout."""
+    from fennel_gov._codec import encode_bytes
+    from tests.chopsticks import Chopsticks
+    from tests.rpc_proxy import RealGenesisProxy
+
+    alice = ss58.encode(ALICE.account_id, 42)
+    node = Chopsticks(tmp_path / "chopsticks.log", spec=SPEC)
+    try:
+        node.hold_genesis_hash(trusted.genesis_hash)
+        genesis = "0x" + trusted.genesis_hash.hex()
+
+        def signed_remark(text: str) -> dict:
+            # System.remark(text), signed offline with the nonce the node gives now.
+            unsigned = tmp_path / f"{text}.json"
+            with RealGenesisProxy(node.url, genesis) as url:
+                built = cli("tx", "build", "--call", "0x0000" + encode_bytes(text.encode()).hex(), "--signer", alice,
+                            "--url", url, "--era-period", "64", "-o", unsigned)
+            assert built.exit_code == 0, built.stderr
+            signed = sign(cli, unsigned, "--json")
+            assert signed.exit_code == 0, signed.stderr
+            return json.loads((tmp_path / signed.json["output"]).read_text()) | {"path": signed.json["output"]}
+
+        first, second = signed_remark("first"), signed_remark("second")
+        nonce = first["nonce"]
+        assert second["nonce"] == nonce
+        with RealGenesisProxy(node.url, genesis) as url:
+            landed = cli("tx", "submit", first["path"], "--url", url, "--wait", "included", "--json")
+            assert landed.exit_code == 0, landed.stderr
+            late = cli("tx", "submit", second["path"], "--url", url, "--wait", "included")
+        assert late.exit_code == 1 and late.stderr == (
+            f"error: the transaction's nonce {nonce} was already used by another transaction from {alice} (its next nonce "
+            f"is {nonce + 1}): it can never be included; build, sign and submit a new one\n")
+
+        third, fourth = signed_remark("third"), signed_remark("fourth")
+        assert third["nonce"] == fourth["nonce"] == nonce + 1
+        with RealGenesisProxy(node.url, genesis, submit_instead=fourth["extrinsic"]) as url:
+            # Without the nonce the command could only wait out its --timeout (then say "not included").
+            displaced = cli("tx", "submit", third["path"], "--url", url, "--wait", "included", "--timeout", "60")
+        assert displaced.exit_code == 1 and displaced.stderr == (
+            f"error: extrinsic {third['extrinsic_hash']} was displaced: another transaction from {alice} with the same nonce "
+            f"({nonce + 1}) landed instead; nothing from this command is on chain — run it again\n")
     finally:
         node.stop()
 

@@ -17,7 +17,13 @@ from fennel_gov._files import read_json
 from fennel_gov.errors import BadInput
 from fennel_gov.keys import ss58
 
-FORMAT = "fennel-gov-ceremony/1"
+FORMAT = "fennel-gov-ceremony/2"
+# Version 1 named the network block's fields in camelCase (chainType, ss58Format, ...). Manifests
+# already made stay valid as written (the fingerprint is over the file, so renaming would change
+# it): they are read under their old names, and only version 2 is written.
+FORMAT_V1 = "fennel-gov-ceremony/1"
+V1_NETWORK_FIELDS = {"chainType": "chain_type", "protocolId": "protocol_id", "ss58Format": "ss58_format",
+                     "tokenSymbol": "token_symbol", "tokenDecimals": "token_decimals"}
 SECRET_FIELDS = ("secretPhrase", "secretSeed", "seed", "mnemonic", "privateKey", "secretKey")
 
 
@@ -43,14 +49,40 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def network(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's network block under its snake_case names, whichever version wrote it."""
+    block = manifest["network"]
+    if manifest.get("format") == FORMAT_V1:
+        return {V1_NETWORK_FIELDS.get(key, key): value for key, value in block.items()}
+    return dict(block)
+
+
+def ss58_format(manifest: dict[str, Any]) -> int:
+    return int(network(manifest).get("ss58_format", 42))
+
+
 def validate(manifest: dict[str, Any], source: str = "the manifest") -> None:
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BadInput(f"{source} is not a {FORMAT} manifest")
+    if not isinstance(manifest, dict) or manifest.get("format") not in (FORMAT, FORMAT_V1):
+        raise BadInput(f"{source} is not a {FORMAT} (or {FORMAT_V1}) manifest")
     secret_fields = sorted(_keys(manifest) & set(SECRET_FIELDS))
     if secret_fields:
         raise BadInput(f"{source} contains a {secret_fields[0]!r} field: a manifest must hold no secret")
+    block = manifest.get("network")
+    if not isinstance(block, dict):
+        raise BadInput(f"{source} has no network block")
+    # Each version has one spelling; a block mixing them could say two things at once.
+    if manifest["format"] == FORMAT_V1:
+        wrong = sorted(set(block) & set(V1_NETWORK_FIELDS.values()))
+        if wrong:
+            raise BadInput(f"{source} is a {FORMAT_V1} manifest, whose network block is camelCase: "
+                           f"{wrong[0]!r} belongs to {FORMAT}")
+    else:
+        wrong = sorted(set(block) & set(V1_NETWORK_FIELDS))
+        if wrong:
+            raise BadInput(f"{source} is a {FORMAT} manifest, whose network block is snake_case: "
+                           f"{wrong[0]!r} is {V1_NETWORK_FIELDS[wrong[0]]!r}")
     try:
-        prefix = int(manifest["network"].get("ss58Format", 42))
+        prefix = ss58_format(manifest)
         ss58.decode(manifest["sudo"]["address"], expect_prefix=prefix)
         if "genesis_sudo" in manifest:  # written by 'ceremony rotate-sudo': the key the chain started with
             ss58.decode(manifest["genesis_sudo"], expect_prefix=prefix)

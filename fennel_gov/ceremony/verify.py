@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from fennel_gov._files import read_bytes
 from fennel_gov.ceremony.envelope import open_envelope
-from fennel_gov.ceremony.manifest import load_manifest
+from fennel_gov.ceremony.manifest import load_manifest, ss58_format
 from fennel_gov.errors import BadInput, InvalidKeyFile, VerificationFailed, quote
 from fennel_gov.keys import KeyPair, SecretStr, SessionKeys, decrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
@@ -81,7 +81,7 @@ def recover_sudo(directory: Path, custodians: list[str], passphrases: Passphrase
     if "shares" not in manifest["sudo"]:
         raise BadInput("this ceremony's sudo key is not split into shares")
     pair = pair_from_seed(Scheme.SR25519, recover_sudo_seed(directory, custodians, passphrases))
-    address = ss58.encode(pair.public, int(manifest["network"].get("ss58Format", 42)))
+    address = ss58.encode(pair.public, ss58_format(manifest))
     if address != manifest["sudo"]["address"]:
         raise VerificationFailed(f"the shares give {address}, not the manifest's sudo {manifest['sudo']['address']}")
     return pair, address
@@ -90,7 +90,7 @@ def recover_sudo(directory: Path, custodians: list[str], passphrases: Passphrase
 def verify_ceremony(directory: Path, passphrases: Passphrases) -> dict[str, Any]:
     directory = Path(directory)
     manifest = load_manifest(manifest_path(directory))
-    prefix = int(manifest["network"].get("ss58Format", 42))
+    prefix = ss58_format(manifest)
     problems: list[str] = []
     checked = 0
 

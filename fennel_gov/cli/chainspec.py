@@ -211,7 +211,7 @@ def build(
         bootnodes=list(bootnode), properties=_parse_properties(prop),
     )
     if manifest is not None:
-        from fennel_gov.ceremony.manifest import bootnode_addresses, genesis_patch, load_manifest
+        from fennel_gov.ceremony.manifest import bootnode_addresses, genesis_patch, load_manifest, network as manifest_network
 
         from fennel_gov.chainspec.json_patch import merge
 
@@ -222,15 +222,17 @@ def build(
             # The embedded spec's runtime is the development one: a real network names its runtime.
             raise BadInput("--manifest builds a real network's spec: name its runtime with --runtime WASM "
                            "(srtool's compact.compressed.wasm) or --from SPEC")
-        network_info = loaded["network"]
-        # Flags given win; the manifest fills what was not given (chain_type read under both spellings).
+        network_info = manifest_network(loaded)  # snake_case, from either manifest version
+        # Flags given win; the manifest fills what was not given.
         options.name = name or network_info.get("name") or "Fennel"
         options.id = chain_id or network_info.get("id") or "fennel"
-        options.chain_type = chain_type or network_info.get("chain_type") or network_info.get("chainType") or "Live"
+        options.chain_type = chain_type or network_info.get("chain_type") or "Live"
         if loaded.get("rehearsal"):
             options.properties["rehearsal"] = True  # chainspec verify --profile production refuses it
         options.bootnodes = list(dict.fromkeys(bootnode_addresses(loaded) + list(bootnode)))
-        options.properties.update({k: network_info[k] for k in ("ss58Format", "tokenSymbol", "tokenDecimals") if k in network_info})
+        # The spec's properties keep Substrate's own (camelCase) names.
+        options.properties.update({spec_key: network_info[ours] for ours, spec_key in (
+            ("ss58_format", "ss58Format"), ("token_symbol", "tokenSymbol"), ("token_decimals", "tokenDecimals")) if ours in network_info})
         patch_document = merge(genesis_patch(loaded), patch_document or {})
     document = build_plain_spec(_runtime_code(runtime, from_spec), options, preset=preset, patch=patch_document)
     save(output, document, raw=False, overwrite=force)

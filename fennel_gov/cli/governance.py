@@ -307,18 +307,34 @@ def status(
 
 
 def check_network(
-    urls: Annotated[list[str], typer.Argument(help="Node RPC URLs to compare.")],
+    urls: Annotated[Optional[list[str]], typer.Argument(help="Node RPC URLs to compare (with --network: besides its url).", show_default=False)] = None,
+    network: NetworkName = None,
     finality_lag: Annotated[int, typer.Option("--finality-lag", help="Flag nodes whose finality trails by more blocks than this.")] = 20,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each node (all are asked at once); a node silent longer is unreachable.")] = 5.0,
     as_json: Json = False,
 ) -> None:
-    """For each node: reachable, genesis, runtime, best/finalized, peers — and what disagrees."""
+    """For each node: reachable, genesis, runtime, best/finalized, peers — and what disagrees.
+
+    With --network (or no URLs: the config's default network, else FENNEL_GOV_URL) its url is
+    checked too, and every node against its configured genesis_hash."""
     from fennel_gov.errors import BadInput
+    from fennel_gov.governance.config import config_path, resolve_network
     from fennel_gov.governance.health import check_nodes
 
     if not 0 < timeout < float("inf"):
         raise BadInput(f"--timeout takes a positive number of seconds, not {timeout:g}")
-    report = check_nodes(urls, finality_lag=finality_lag, timeout=timeout)
+    urls = list(urls or [])
+    expected = name = None
+    if network is not None or not urls:
+        try:
+            configured = resolve_network(None, network)
+        except BadInput as exc:
+            if network is not None or not str(exc).startswith("which node?"):
+                raise
+            raise BadInput(f"which nodes? give their URLs, --network NAME (from {config_path()}), or set FENNEL_GOV_URL") from None
+        urls = [configured.url] + [u for u in urls if u != configured.url]
+        expected, name = configured.genesis_hash, configured.name
+    report = check_nodes(urls, finality_lag=finality_lag, timeout=timeout, expected_genesis=expected, network=name)
     if as_json:
         emit_json(report)
     else:

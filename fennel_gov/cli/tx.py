@@ -179,12 +179,13 @@ def submit(
     from fennel_gov.errors import BadInput
     from fennel_gov.governance.chain import Chain
     from fennel_gov.governance.config import resolve_network
-    from fennel_gov.governance.submit import send_and_watch
+    from fennel_gov.governance.submit import submit_signed
     from fennel_gov.txfile.fields import SignedTx
 
     signed = SignedTx.from_json(read_json(signed_file, "transaction file"))
     chain = Chain(resolve_network(url, network))
     if chain.genesis_hash.lower() != "0x" + signed.genesis_hash.hex():
         raise BadInput(f"the transaction is for the chain 0x{signed.genesis_hash.hex()}, but the node serves {chain.genesis_hash}")
-    receipt = send_and_watch(chain, "0x" + signed.extrinsic.hex(), signed.signer, wait=wait, timeout=timeout, progress=_progress(as_json))
+    receipt = submit_signed(chain, "0x" + signed.extrinsic.hex(), signed.signer, signed.nonce, wait=wait, timeout=timeout,
+                            progress=_progress(as_json))
     _report(receipt, as_json, {"action": "tx-submit", "call": signed.description})

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from fennel_gov.ceremony.manifest import ss58_format
 from fennel_gov.errors import BadInput, InvalidKeyFile, VerificationFailed, WrongPassword
 from fennel_gov.keys import SecretStr, SessionKeys, decrypt_account, node_key_from_secret, ss58
 
@@ -69,7 +70,7 @@ def _open(ceremony: Path, manifest: dict[str, Any], relative: str, passphrase: S
 def open_nodes(ceremony: Path, manifest: dict[str, Any], passphrases: Passphrases, *, rpc_nodes: int = 0) -> list[Node]:
     """Every validator and bootnode of the manifest with its secrets, each checked against the manifest."""
     ceremony = Path(ceremony)
-    prefix = int(manifest["network"].get("ss58Format", 42))
+    prefix = ss58_format(manifest)
     nodes = []
     for validator in manifest["validators"]:
         custodian = validator["name"]

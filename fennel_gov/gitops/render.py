@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from fennel_gov.ceremony.manifest import fingerprint, load_manifest
+from fennel_gov.ceremony.manifest import fingerprint, load_manifest, network as manifest_network
 from fennel_gov.errors import BadInput
 from fennel_gov.gitops import _yaml, chainspec, nodes, sealed, sops
 
@@ -74,7 +74,7 @@ def render(
 ) -> dict[str, Any]:
     options.check()
     manifest = load_manifest(options.manifest)
-    network = nodes.k8s_name(manifest["network"]["id"])
+    network = nodes.k8s_name(manifest_network(manifest)["id"])
     nodes.dns_label(network, "the network id")
     key = sealed.load_sealing_key(options.seal_cert, now=now) if options.seal_cert else None
     recipients = sops.check_recipients(list(options.sops_age)) if options.sops_age else []

@@ -88,23 +88,38 @@ class Chain:
         except RpcUnreachable as exc:
             raise Unreachable(f"cannot reach the node: {exc}; or open the SSH tunnel") from None
         expected = self.network.genesis_hash
-        if expected:
+        if expected and genesis.lower() != expected.lower():
+            if genesis == CHOPSTICKS_PLACEHOLDER and self._is_chopsticks():
+                raise ChainMismatch(
+                    f"{self.network.url} is chopsticks, which reports block 0's hash as the placeholder {genesis}, "
+                    f"never the real genesis: the genesis_hash configured for {self.network.name or 'this network'} cannot "
+                    "match it; rehearse on chopsticks with --url, or a network entry without genesis_hash"
+                )
             if genesis == CHOPSTICKS_PLACEHOLDER:
                 raise ChainMismatch(
                     f"{self.network.url} reports the placeholder genesis hash {genesis} (a chopsticks fork?), "
                     f"so it cannot be confirmed to be {self.network.name or expected}"
                 )
-            if genesis.lower() != expected.lower():
-                raise ChainMismatch(
-                    f"{self.network.url} serves the chain with genesis {genesis}, not {self.network.name or 'the configured'} "
-                    f"({expected}); check the URL"
-                )
+            raise ChainMismatch(
+                f"{self.network.url} serves the chain with genesis {genesis}, not {self.network.name or 'the configured'} "
+                f"({expected}); check the URL"
+            )
         self._load_runtime(genesis)
         names = {p.name for p in self.substrate.metadata.pallets}
         missing = [p for p in REQUIRED_PALLETS if p not in names]
         if missing:
             raise BadInput(f"the runtime at {self.network.url} has no {', '.join(missing)} pallet; is this a Fennel node?")
         return genesis
+
+    def _is_chopsticks(self) -> bool:
+        """Chopsticks names itself in ``system_version`` ("chopsticks-v1"); a node gives its release."""
+        from fennel_gov.errors import FennelGovError
+
+        try:
+            version = self.client.call("system_version")
+        except FennelGovError:
+            return False
+        return isinstance(version, str) and version.lower().startswith("chopsticks")
 
     def _load_runtime(self, genesis: str) -> None:
         """Pin the best block, and set the runtime there: metadata from the disk cache when it has this

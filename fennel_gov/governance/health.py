@@ -27,6 +27,10 @@ def probe(url: str, timeout: float = 5.0) -> dict[str, Any]:
         health = client.call("system_health")
         node["peers"] = health.get("peers")
         node["should_have_peers"] = health.get("shouldHavePeers", True)
+        if node["genesis_hash"] == CHOPSTICKS_PLACEHOLDER:
+            # Only then: chopsticks names itself in system_version, so the report can say what the node is.
+            version = client.call("system_version")
+            node["chopsticks"] = isinstance(version, str) and version.lower().startswith("chopsticks")
         node["reachable"] = True
     except FennelGovError as exc:
         node["error"] = str(exc)
@@ -62,7 +66,11 @@ def probe_all(urls: list[str], timeout: float) -> list[dict[str, Any]]:
     ]
 
 
-def check_nodes(urls: list[str], *, finality_lag: int = 20, timeout: float = 5.0) -> dict[str, Any]:
+def check_nodes(
+    urls: list[str], *, finality_lag: int = 20, timeout: float = 5.0, expected_genesis: str | None = None, network: str | None = None,
+) -> dict[str, Any]:
+    """Probe ``urls`` and list what disagrees; with ``expected_genesis`` (a configured network's
+    ``genesis_hash``), a node on any other chain is a problem even when all the nodes agree."""
     nodes = probe_all(urls, timeout)
     problems: list[str] = []
     live = [n for n in nodes if n["reachable"]]
@@ -77,7 +85,12 @@ def check_nodes(urls: list[str], *, finality_lag: int = 20, timeout: float = 5.0
             if node["genesis_hash"] != genesis:
                 problems.append(f"{node['url']} is on another chain (genesis {node['genesis_hash']}, the others {genesis})")
             if node["genesis_hash"] == CHOPSTICKS_PLACEHOLDER:
-                problems.append(f"{node['url']} reports a placeholder genesis hash (chopsticks?): not a real network node")
+                what = "is chopsticks: it reports" if node.get("chopsticks") else "reports"
+                problems.append(f"{node['url']} {what} a placeholder genesis hash{'' if node.get('chopsticks') else ' (chopsticks?)'}: "
+                                "not a real network node")
+            elif expected_genesis and str(node["genesis_hash"]).lower() != expected_genesis.lower():
+                problems.append(f"{node['url']} serves genesis {node['genesis_hash']}, not {network or 'the configured'} "
+                                f"network's genesis_hash {expected_genesis}")
             if node["spec_version"] != version:
                 problems.append(f"{node['url']} runs spec version {node['spec_version']}, the others {version}")
             lag = node["best_block"] - node["finalized_block"]
@@ -87,4 +100,7 @@ def check_nodes(urls: list[str], *, finality_lag: int = 20, timeout: float = 5.0
                 problems.append(f"{node['url']} is {best - node['best_block']} blocks behind the best node")
             if node["peers"] == 0 and node.get("should_have_peers", True):
                 problems.append(f"{node['url']} has no peers: it is isolated (check bootnodes and firewall)")
-    return {"ok": not problems, "nodes": nodes, "problems": problems}
+    report: dict[str, Any] = {"ok": not problems, "nodes": nodes, "problems": problems}
+    if expected_genesis:
+        report["expected_genesis_hash"] = expected_genesis
+    return report

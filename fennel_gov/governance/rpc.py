@@ -42,6 +42,27 @@ class TransportError(Failure, ConnectionError):
     Also a ``ConnectionError``, so code that reconnects on a dropped connection handles it alike."""
 
 
+class NotAnEndpoint(TransportError):
+    """Something answered at the URL, but not as a Substrate JSON-RPC node: a web server, a proxy's
+    error page, the wrong port (exit 1). Its message names the URL and the HTTP status, never the
+    page the server sent. A ``TransportError`` too, so a garbled answer in the middle of a command
+    is handled like a dropped connection."""
+
+
+# HTTP statuses that say "not now" rather than "not a node": a rate limit, a gateway whose node is down.
+_TRANSIENT = {429: "rate-limited; try again later", 502: "a gateway with no node answering behind it",
+              503: "a gateway with no node answering behind it", 504: "a gateway whose node did not answer in time"}
+
+
+def _status_error(url: str, status: int, what: str) -> TransportError:
+    if status in _TRANSIENT:
+        return TransportError(f"{url} answered HTTP {status} to {what} ({_TRANSIENT[status]})")
+    if status in (401, 403):
+        return NotAnEndpoint(f"{url} refused {what} (HTTP {status}); check the credentials in the URL, "
+                             "or the node's --rpc-cors and the hosts it allows")
+    return NotAnEndpoint(f"{url} is not a Substrate JSON-RPC endpoint (HTTP {status} to {what}); check the URL/port")
+
+
 class NodeRefused(Failure):
     """The node answered the request with a JSON-RPC error (``.error`` holds it)."""
 
@@ -96,7 +117,8 @@ class RpcClient:
             raise TransportError(f"no answer from {self.url} to {method} ({reason}); check the URL, the node and any port forwarding") from None
         if not isinstance(reply, dict) or ("result" not in reply and "error" not in reply):
             self.close()
-            raise TransportError(f"{self.url} answered {method} with something that is not a JSON-RPC reply")
+            raise NotAnEndpoint(f"{self.url} is not a Substrate JSON-RPC endpoint (it answered {method} with JSON that "
+                                "is not a JSON-RPC reply); check the URL/port")
         return reply
 
     def _too_big(self) -> TransportError:
@@ -123,8 +145,13 @@ class RpcClient:
                 if time.monotonic() > deadline:
                     raise self._late(payload)
         if response.status_code != 200 and not body.lstrip().startswith(b"{"):
-            raise TransportError(f"{self.url} answered {payload['method']} with HTTP {response.status_code}")
-        return self._parse(bytes(body), payload)
+            raise _status_error(self.url, response.status_code, payload["method"])
+        try:
+            return json.loads(bytes(body))
+        except ValueError:
+            # A web server's page (a node answers every POST in JSON): name the URL and status, not the page.
+            raise NotAnEndpoint(f"{self.url} is not a Substrate JSON-RPC endpoint (HTTP {response.status_code} to "
+                                f"{payload['method']}, with a body that is not JSON); check the URL/port") from None
 
     def _parse(self, body: bytes | str, payload: dict[str, Any]) -> Any:
         try:
@@ -135,7 +162,11 @@ class RpcClient:
     def _connect_ws(self, deadline: float):
         import websocket
 
-        ws = websocket.create_connection(self.url, timeout=max(deadline - time.monotonic(), 0.01), enable_multithread=False)
+        try:
+            ws = websocket.create_connection(self.url, timeout=max(deadline - time.monotonic(), 0.01), enable_multithread=False)
+        except websocket.WebSocketBadStatusException as exc:
+            # The exception's text carries the whole page the server sent instead of the upgrade: keep only its status.
+            raise _status_error(self.url, exc.status_code, "the websocket upgrade, where a node answers 101") from None
         # Count the bytes of each message as they arrive, so an endless frame is cut at the cap, not after.
         read = ws.frame_buffer.recv
         client = self
@@ -193,6 +224,8 @@ class RpcClient:
     def call(self, method: str, params: list[Any] | None = None) -> Any:
         try:
             reply = self.request(method, params)
+        except NotAnEndpoint:
+            raise  # it answered: not "unreachable"
         except TransportError as exc:
             raise RpcUnreachable(str(exc)) from None
         if "error" in reply:

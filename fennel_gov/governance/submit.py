@@ -162,6 +162,29 @@ def submit_and_watch(
         lock.release()
 
 
+def submit_signed(
+    chain: Chain,
+    data: str,
+    signer_address: str,
+    nonce: int,
+    *,
+    wait: str = "finalized",
+    timeout: float = 300.0,
+    progress: Callable[[str], None] | None = None,
+) -> Receipt:
+    """Send an extrinsic signed elsewhere (``tx submit``), whose ``nonce`` was fixed when it was built.
+
+    A nonce the chain has already used is refused before sending; one used by another transaction
+    while this one waits is reported as displaced, as for the governance commands."""
+    used = _account_nonce(chain, signer_address, chain.block_hash(chain.best_number()))
+    if used > nonce:
+        raise Failure(
+            f"the transaction's nonce {nonce} was already used by another transaction from {signer_address} "
+            f"(its next nonce is {used}): it can never be included; build, sign and submit a new one"
+        )
+    return send_and_watch(chain, data, signer_address, wait=wait, timeout=timeout, progress=progress, nonce=nonce)
+
+
 def _account_nonce(chain: Chain, address: str, block_hash: str) -> int:
     account = chain.query("System", "Account", [address], block_hash) or {}
     return int(account.get("nonce", 0))

@@ -272,6 +272,7 @@ class SignedTx:
     genesis_hash: bytes
     signer: str
     description: str | None
+    nonce: int  # read from the extrinsic itself (what the chain checks), not from the file's word for it
 
     @classmethod
     def from_json(cls, document: Any) -> "SignedTx":
@@ -286,11 +287,51 @@ class SignedTx:
         chain = doc["chain"]
         if not isinstance(chain, dict):
             raise _refuse("chain", "must be a JSON object")
-        _account(doc["signer"], "signer")
+        signer_id = _account(doc["signer"], "signer")
+        sender, nonce = signed_sender_and_nonce(extrinsic)
+        if sender != signer_id:
+            raise VerificationFailed("the signed file's extrinsic is signed by another account than its 'signer': the file was altered")
+        if "nonce" in doc and _int(doc["nonce"], "nonce", U32_MAX) != nonce:
+            raise VerificationFailed(f"the signed file says nonce {doc['nonce']}, its extrinsic carries {nonce}: the file was altered")
         description = doc.get("description")
         return cls(
             extrinsic=extrinsic, extrinsic_hash=extrinsic_hash,
             genesis_hash=_hex(chain.get("genesis_hash"), "chain.genesis_hash", 32),
             signer=doc["signer"],
             description=None if description is None else _text(description, "description"),
+            nonce=nonce,
         )
+
+
+def signed_sender_and_nonce(extrinsic: bytes) -> tuple[bytes, int]:
+    """The account id and nonce of a signed v4 extrinsic as ``tx sign`` writes it: compact length,
+    0x84, MultiAddress::Id, MultiSignature, then the extras, whose first two carriers in FRAME's
+    order (and Fennel's) are CheckMortality (the era: 1 byte immortal, else 2) and CheckNonce."""
+    from fennel_gov._codec import decode_compact
+
+    def bad(what: str) -> BadInput:
+        return _refuse("extrinsic", what)
+
+    try:
+        length, offset = decode_compact(extrinsic)
+    except ValueError:
+        raise bad("does not start with its length") from None
+    if offset + length != len(extrinsic):
+        raise bad("is not as long as its length prefix says")
+    if extrinsic[offset : offset + 2] != b"\x84\x00":
+        raise bad("is not a signed v4 extrinsic from a 32-byte account")
+    sender = extrinsic[offset + 2 : offset + 34]
+    kind = extrinsic[offset + 34 : offset + 35]
+    signature_size = {b"\x00": 64, b"\x01": 64, b"\x02": 65}.get(kind)
+    if signature_size is None:
+        raise bad("does not carry an ed25519, sr25519 or ecdsa signature")
+    era = offset + 35 + signature_size
+    if era >= len(extrinsic):
+        raise bad("ends inside its signature")
+    try:
+        nonce, _ = decode_compact(extrinsic, era + (1 if extrinsic[era] == 0 else 2))
+    except ValueError:
+        raise bad("ends before its nonce") from None
+    if nonce > U32_MAX:
+        raise bad(f"carries the nonce {nonce}, beyond Fennel's u32")
+    return sender, nonce
