@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fennel_gov.errors import BadInput, VerificationFailed
+from fennel_gov.errors import BadInput, VerificationFailed, printable
 from fennel_gov.keys import ss58
 from fennel_gov.txfile.fields import U128_MAX, UnsignedTx
 from fennel_gov.txfile.trusted import FENNEL_DECIMALS, FENNEL_SYMBOL, TrustedRuntime
@@ -179,7 +179,7 @@ def _render(value: Any, type_name: str, decimals: int, symbol: str) -> Any:
         return _call(value, decimals, symbol)
     if isinstance(value, int) and not isinstance(value, bool) and "Balance" in type_name:
         return {"units": str(value), "amount": format_amount(value, decimals, symbol)}
-    if isinstance(value, str) and not value.isprintable():
+    if isinstance(value, str) and printable(value) != value:
         # Bytes that happen to be UTF-8 could carry terminal escapes that redraw the review: show hex.
         return "0x" + value.encode("utf-8", "surrogatepass").hex()
     if isinstance(value, list):
