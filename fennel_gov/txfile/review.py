@@ -119,6 +119,12 @@ def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
         raise _mismatch("spec_version", tx.chain.spec_version, version.spec_version, trusted)
     if tx.chain.transaction_version != version.transaction_version:
         raise _mismatch("transaction_version", tx.chain.transaction_version, version.transaction_version, trusted)
+    if tx.chain.ss58_format != trusted.ss58_format:
+        # The review shows accounts in the trusted prefix; a file for another prefix was made for another network.
+        raise _mismatch("SS58 prefix (chain.ss58Format)", tx.chain.ss58_format, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
+    signer_prefix = ss58.decode(tx.signer).prefix
+    if signer_prefix != trusted.ss58_format:
+        raise _mismatch("signer address's SS58 prefix", signer_prefix, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
     if trusted.genesis_hash is not None and tx.chain.genesis_hash != trusted.genesis_hash:
         raise _mismatch("genesis hash", "0x" + tx.chain.genesis_hash.hex(), "0x" + trusted.genesis_hash.hex(), trusted)
     if tx.metadata != trusted.metadata:
@@ -222,6 +228,12 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
         if digest != tx.check_metadata_hash:
             raise _mismatch(f"metadata hash (RFC-78, with {trusted.token_decimals} decimals and {trusted.token_symbol})",
                             "0x" + tx.check_metadata_hash.hex(), "0x" + digest.hex(), trusted)
+        if not trusted.embeds_metadata_digest(digest):
+            warnings.append(
+                f"WARNING: the trusted {trusted.source} does not contain this metadata hash (0x{digest.hex()[:16]}…, "
+                f"{trusted.token_decimals} decimals, {trusted.token_symbol}): it was built without the metadata-hash feature "
+                "(as Fennel v102 is) or for another token, so the chain will reject this Enabled-mode transaction "
+                "(CannotLookup, or a bad signature). Build the file again without --metadata-hash")
     if tx.tip > max_tip:
         raise VerificationFailed(
             f"the file asks to pay a tip of {format_amount(tx.tip, decimals, symbol)} ({tx.tip} units), above the "
