@@ -134,6 +134,27 @@ def looks_secret(text: str) -> bool:
     return "//" in text
 
 
+def printable(text: object) -> str:
+    """``text`` as a terminal may show it: every character it would act on rather than print
+    (C0 and C1 controls, ESC and so CSI/OSC sequences, bidi overrides and other format characters,
+    line and paragraph separators, unassigned code points; ``str.isprintable``'s definition) is
+    written as a Python-style escape (``\\x1b``, ``\\u202e``), so a hostile name cannot redraw the
+    screen or reorder what follows it. Printable text, the usual case, comes back unchanged.
+
+    The one escaping rule for untrusted text on a terminal: ``cli._render`` applies it to every line
+    it prints, ``scrub`` to every error, and the tx review decides by it which call values are hex.
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def shorten(text: object, limit: int = 24) -> str:
     """A printable prefix of ``text`` of at most ``limit`` characters, with the full length when cut."""
     text = str(text)
@@ -160,7 +181,7 @@ def scrub(message: str, inputs: list[str] | tuple[str, ...] = ()) -> str:
     for value in sorted({str(v) for v in inputs}, key=len, reverse=True):
         if value and value in message and (looks_secret(value) or len(value) > MAX_ECHOED_INPUT):
             message = message.replace(value, _WITHHELD if looks_secret(value) else shorten(value))
-    message = " ".join(message.split())
+    message = printable(" ".join(message.split()))
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "…"
     return message

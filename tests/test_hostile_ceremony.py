@@ -90,3 +90,51 @@ def test_an_interrupted_ceremony_prints_one_line_exits_128_plus_signal_and_leave
     # --allow-network warns first on a networked test machine; the outcome is one line after it.
     assert word in one_line("\n".join(l for l in stderr.splitlines() if not l.startswith("WARNING: ")))  # warnings precede the work
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("option, value, shown", [
+    ("--validator-endowment", "9", "9 FNL"),  # below the existential deposit
+    ("--validator-endowment", "0", "0 FNL"),
+    ("--sudo-endowment", "-5", "-5 FNL"),
+    ("--sudo-endowment", str(2**128), "340282366920938463463374607431768211456 FNL"[:24]),  # above u128 (shown cut)
+])
+def test_endowments_the_runtime_refuses_are_refused_before_any_key_is_made(cli, tmp_path, option, value, shown):
+    out = tmp_path / "ceremony"
+    result = cli("ceremony", "init", "--network", "fennel", "--validators", "2", "-o", out, option, value,
+                 "--passphrases-stdin", "--allow-network", stdin=passphrases(3))
+    assert result.exit_code == 2
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"{option} is {shown}" in line and "existential deposit (10 FNL" in line, line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_endowments_whose_total_overflows_the_total_issuance_are_refused(cli, tmp_path):
+    each = str((2**128 - 1) // 10**12 // 2)  # each fits a u128, three of them do not
+    result = cli("ceremony", "init", "--network", "fennel", "--validators", "2", "-o", tmp_path / "c", "--sudo-endowment", each,
+                 "--validator-endowment", each, "--passphrases-stdin", "--allow-network", stdin=passphrases(3))
+    assert result.exit_code == 2 and "total issuance" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_existential_deposit_is_the_fennel_runtimes_own():
+    from fennel_gov.ceremony.generate import EXISTENTIAL_DEPOSIT
+    from fennel_gov.runtime import Runtime
+    from fennel_gov.runtime.metadata import RuntimeMetadata
+    from tests.conftest import FIXTURES
+
+    code = (FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm").read_bytes()
+    constant = RuntimeMetadata.from_runtime(Runtime.from_code(code)).constant("Balances", "ExistentialDeposit")
+    assert int.from_bytes(constant, "little") == EXISTENTIAL_DEPOSIT
+
+
+def test_an_endowment_of_exactly_the_existential_deposit_is_accepted(cli, tmp_path):
+    result = cli("ceremony", "init", "--network", "fennel", "--validators", "1", "-o", tmp_path / "c", "--validator-endowment", "10",
+                 "--sudo-endowment", "10", "--passphrases-stdin", "--allow-network", "--json", stdin=passphrases(2))
+    assert result.exit_code == 0, result.stderr
+    # and the runtime agrees: the genesis builds with those balances
+    from tests.conftest import FIXTURES
+
+    runtime = FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm"
+    plain = tmp_path / "plain.json"
+    assert cli("chainspec", "build", "--manifest", tmp_path / "c" / "keys" / "fennel.json", "--runtime", runtime, "-o", plain).exit_code == 0
+    assert cli("chainspec", "raw", plain, "-o", tmp_path / "raw.json").exit_code == 0

@@ -239,3 +239,36 @@ def test_a_node_url_is_shown_but_not_its_credentials():
     assert quote("https://rpc.example:443/x", 40) == "'https://rpc.example:443/x'"
     assert "withheld" in quote("wss://operator:hunter2@rpc.example")
     assert "withheld" in quote("0xab//Alice") and "withheld" in quote("//Alice")
+
+
+# subkey's inspect reads 0x + 64 hex digits as a secret seed (Pair::from_string_with_seed is tried
+# before the public-key parsers); --public makes it a public key. A seed is never read from argv.
+ALICE_SEED = "0xe5be9a5092b81bca64be81d212e7f2f9eba183bb7a90954f7b76361f6edb5c0a"  # subkey inspect //Alice
+ALICE_PUBLIC = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"
+
+
+def test_inspect_refuses_a_seed_shaped_argument_and_says_where_a_seed_goes(cli):
+    result = cli("keys", "inspect", ALICE_SEED)
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert "standard input" in line and "--public" in line
+    assert ALICE_SEED[2:] not in result.stderr + result.stdout and "5Grwva" not in result.stdout
+
+
+def test_the_same_seed_on_standard_input_is_a_secret_as_subkey_reads_it(cli):
+    result = cli("keys", "inspect", "--json", stdin=ALICE_SEED + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.json["publicKey"] == ALICE_PUBLIC
+
+
+def test_inspect_public_reads_hex_and_addresses_as_public_keys(cli):
+    by_hex = cli("keys", "inspect", "--public", ALICE_PUBLIC, "--json")
+    assert by_hex.exit_code == 0 and by_hex.json["ss58Address"] == "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+    assert "secretSeed" not in by_hex.json
+    by_address = cli("keys", "inspect", "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "--json")
+    assert by_address.exit_code == 0 and by_address.json["publicKey"] == ALICE_PUBLIC
+    # an ecdsa public key (33 bytes) is no seed: subkey falls through to the public-key parser
+    ecdsa = cli("keys", "inspect", "--scheme", "ecdsa", "0x020a1091341fe5664bfa1782d5e04779689068c916b04cb365ec3153755684d9a1", "--json")
+    assert ecdsa.exit_code == 0, ecdsa.stderr
+    nothing = cli("keys", "inspect", "--public")
+    assert nothing.exit_code == 2 and "give one" in one_line(nothing.stderr)

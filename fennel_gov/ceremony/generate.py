@@ -26,13 +26,17 @@ from typing import Any, Callable, TypeVar
 
 from fennel_gov._files import make_directory, write_atomic
 from fennel_gov.ceremony.manifest import FORMAT, SECRET_FIELDS, validate
-from fennel_gov.errors import BadInput, Failure, quote
+from fennel_gov.errors import BadInput, Failure, quote, shorten
 from fennel_gov.keys import SecretStr, SessionKeys, encrypt_account, node_key_from_secret, pair_from_seed, ss58
 from fennel_gov.keys.schemes import Scheme
 
 MIN_PASSPHRASE = 8
 T = TypeVar("T")
 FNL = 10**12
+# Balances.ExistentialDeposit of Fennel's runtime (v102; a test reads it from the runtime itself):
+# pallet-balances' genesis build panics on a smaller balance, so the spec would never build.
+EXISTENTIAL_DEPOSIT = 10 * FNL
+U128_MAX = 2**128 - 1  # Balance is a u128: each endowment, and the total issuance they add up to
 
 
 @dataclass(frozen=True)
@@ -71,9 +75,21 @@ class CeremonyPlan:
             raise BadInput("--bootnodes is 0 to 20")
         if self.bootnode_addresses and len(self.bootnode_addresses) != self.bootnodes:
             raise BadInput(f"give one --bootnode-address per bootnode ({self.bootnodes}), or none")
+        for option, amount in (("--validator-endowment", self.validator_endowment), ("--sudo-endowment", self.sudo_endowment)):
+            if not EXISTENTIAL_DEPOSIT <= amount <= U128_MAX:
+                raise BadInput(f"{option} is {shorten(_whole_fnl(amount))} FNL; an endowment is at least the existential "
+                               f"deposit ({EXISTENTIAL_DEPOSIT // FNL} FNL: the runtime refuses a smaller genesis balance) "
+                               "and below 2^128 units")
+        if self.sudo_endowment + self.validators * self.validator_endowment > U128_MAX:
+            raise BadInput("the endowments add up to 2^128 units or more, past what the total issuance (a u128) holds; lower them")
         if self.sudo_shares is not None:
             if not (1 <= (self.sudo_threshold or 0) <= self.sudo_shares <= 16) or self.sudo_threshold == 1 and self.sudo_shares > 1:
                 raise BadInput("--sudo-shares K-of-N needs 2 ≤ K ≤ N ≤ 16 (or 1-of-1)")
+
+
+def _whole_fnl(units: int) -> str:
+    whole, rest = divmod(abs(units), FNL)
+    return ("-" if units < 0 else "") + str(whole) + (f".{rest:012d}".rstrip("0") if rest else "")
 
 
 def parse_shares(text: str | None) -> tuple[int | None, int | None]:

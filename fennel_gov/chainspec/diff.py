@@ -53,6 +53,20 @@ def diff_specs(a: ChainSpec, b: ChainSpec) -> dict[str, Any]:
                 "after": _summarise(metadata, key, after),
             }
         )
+    for storage_key in sorted(set(genesis_a.children) | set(genesis_b.children)):
+        # Child tries (childrenDefault) are opaque to metadata: named by their storage key.
+        child_a, child_b = genesis_a.children.get(storage_key, {}), genesis_b.children.get(storage_key, {})
+        for key in sorted(set(child_a) | set(child_b)):
+            before, after = child_a.get(key), child_b.get(key)
+            if before == after:
+                continue
+            changes.append({
+                "change": "added" if before is None else "removed" if after is None else "changed",
+                "item": f"child trie 0x{storage_key.hex()}",
+                "key": "0x" + key.hex(),
+                "before": None if before is None else "0x" + before.hex(),
+                "after": None if after is None else "0x" + after.hex(),
+            })
     return {
         "a": {"source": a.source, "genesis_hash": "0x" + genesis_a.genesis_hash.hex()},
         "b": {"source": b.source, "genesis_hash": "0x" + genesis_b.genesis_hash.hex()},

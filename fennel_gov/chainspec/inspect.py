@@ -12,7 +12,7 @@ from fennel_gov._codec import blake2_256, to_hex
 from fennel_gov.chainspec.genesis import Genesis, to_raw
 from fennel_gov.chainspec.spec import ChainSpec
 from fennel_gov.chainspec.state import read_state
-from fennel_gov.errors import BadInput
+from fennel_gov.errors import BadInput, printable
 from fennel_gov.keys.node_key import public_from_peer_id
 from fennel_gov.runtime import RuntimeVersion
 
@@ -22,6 +22,10 @@ def parse_bootnode(address: str) -> dict[str, Any]:
     entry: dict[str, Any] = {"address": address, "peer_id": None, "error": None}
     if not isinstance(address, str) or not address.startswith("/"):
         entry["error"] = "not a multiaddr (must start with /)"
+        return entry
+    if printable(address) != address:
+        # Escape sequences or bidi overrides: made to mislead whoever reads the address, never a real one.
+        entry["error"] = "has control or invisible characters (shown escaped); a multiaddr is plain text"
         return entry
     parts = address.split("/")
     if "p2p" not in parts or parts.index("p2p") + 1 >= len(parts):
@@ -62,6 +66,7 @@ def report(spec: ChainSpec, version: RuntimeVersion, genesis: Genesis, *, top_ho
         "state_root": to_hex(genesis.state_root),
         "state_version": genesis.state_version,
         "storage_entries": len(genesis.top),
+        "child_tries": {"0x" + key.hex(): len(entries) for key, entries in genesis.children.items()},
         "runtime": version.as_json(),
         "code_hash": to_hex(blake2_256(spec.code)),
         "code_size": len(spec.code),

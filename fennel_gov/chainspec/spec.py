@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from fennel_gov._codec import require_hex as _hex
-from fennel_gov._files import read_json, write_atomic
+from fennel_gov._files import parse_json, read_bytes, write_atomic
 from fennel_gov.errors import BadInput
 
 CODE_KEY = "0x3a636f6465"  # ":code"
+CHILD_STORAGE_PREFIX = b":child_storage:"  # sp-core's well_known_keys: the top trie's keys for child roots
+DEFAULT_CHILD_PREFIX = b":child_storage:default:"  # ChildInfo::new_default(key).prefixed_storage_key()
 # The repository's top-level chainspecs/, installed as this package (pyproject.toml's package-dir).
 EMBEDDED_SPECS = "fennel_gov.chainspecs"
 
@@ -53,17 +55,55 @@ def check_fields(document: dict[str, Any], source: str) -> None:
         expect("genesis.raw.childrenDefault", raw.get("childrenDefault"), (dict,), "an object")
 
 
+MAX_ENTRIES_ENV = "FENNEL_GOV_MAX_SPEC_ENTRIES"
+# Raw genesis storage entries read from one spec (top and child tries together). Fennel's genesis
+# has ~40 and one endowed account adds one; 100,000 accounts is the largest benchmarked genesis.
+# benchmarks/spec_entries prints the cost: `inspect` of 300,000 entries ~17 s and ~210 MB, of
+# 1,000,000 ~43 s and ~480 MB (2 busy cores); a 3,000,000-entry spec is refused in ~1 s.
+DEFAULT_MAX_ENTRIES = 300_000
+_SEPARATOR_SLACK = 1_000  # the members of a spec that are not storage entries (name, properties, ...)
+
+
+def max_entries() -> int:
+    """The storage-entry cap: DEFAULT_MAX_ENTRIES, or FENNEL_GOV_MAX_SPEC_ENTRIES when set."""
+    configured = os.environ.get(MAX_ENTRIES_ENV)
+    if not configured:
+        return DEFAULT_MAX_ENTRIES
+    if not configured.strip().isdigit() or int(configured) < 1:
+        raise BadInput(f"{MAX_ENTRIES_ENV} is a whole number of storage entries (default {DEFAULT_MAX_ENTRIES:,})")
+    return int(configured)
+
+
+def _entries_note(cap: int) -> str:
+    return f"; set {MAX_ENTRIES_ENV} above {cap:,} to read a larger genesis"
+
+
 class ChainSpec:
     def __init__(self, document: dict[str, Any], source: str = "the chain spec") -> None:
         if not isinstance(document, dict) or not isinstance(document.get("genesis"), dict):
             raise BadInput(f"{source} has no 'genesis' object; is it a chain spec?")
         check_fields(document, source)
+        raw = document["genesis"].get("raw")
+        if isinstance(raw, dict):
+            cap = max_entries()
+            count = len(raw.get("top") or {}) + sum(len(c) for c in (raw.get("childrenDefault") or {}).values() if isinstance(c, dict))
+            if count > cap:
+                raise BadInput(f"{source} has {count:,} storage entries; fennel-gov reads at most {cap:,}{_entries_note(cap)}")
         self.document = document
         self.source = source
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "ChainSpec":
-        return cls(read_json(path, "chain spec"), str(path))
+        data = read_bytes(path, "chain spec")
+        cap = max_entries()
+        # Every storage entry is a JSON member, and every member has a ':' (bootnodes and URLs add a
+        # few). Counting them is a C-speed scan; parsing millions of members first would cost
+        # minutes and gigabytes just to refuse them (benchmarks/spec_entries).
+        separators = data.count(b":")
+        if separators > cap + _SEPARATOR_SLACK:
+            raise BadInput(f"{path} has {separators:,} JSON members (':' separators), more than the {cap:,} storage "
+                           f"entries fennel-gov reads{_entries_note(cap)}")
+        return cls(parse_json(data, str(path)), str(path))
 
     @property
     def genesis(self) -> dict[str, Any]:
@@ -103,16 +143,42 @@ class ChainSpec:
         return {key: _hex(value, f"{self.source}: storage value {key[:20]}…") for key, value in raw["top"].items()}
 
     def raw_top_bytes(self) -> dict[bytes, bytes]:
-        top = {_hex(k, f"{self.source}: storage key"): v for k, v in self.raw_top().items()}
-        if len(top) != len(self.genesis["raw"]["top"]):
-            # "0x3a636f6465" and "0x3A636F6465" are one key: which value would the node take?
-            seen: set[bytes] = set()
-            for key in self.genesis["raw"]["top"]:
-                decoded = _hex(key, "key")
-                if decoded in seen:
-                    raise BadInput(f"{self.source} has storage key 0x{decoded.hex()[:40]} twice in genesis.raw.top (spelled differently); keep one")
-                seen.add(decoded)
+        raw = self.genesis.get("raw")
+        if not isinstance(raw, dict) or not isinstance(raw.get("top"), dict):
+            raise BadInput(f"{self.source} has no genesis.raw.top")
+        top = self._hex_map(raw["top"], "genesis.raw.top")
+        for key in top:
+            if key.startswith(CHILD_STORAGE_PREFIX):
+                # sc-client-db refuses such a genesis (InvalidState): child roots are the node's to write.
+                raise BadInput(f"{self.source} has the key 0x{key.hex()[:60]} in genesis.raw.top; keys starting with "
+                               "':child_storage:' are child trie roots, which the node computes itself and refuses "
+                               "in a spec: move the entries to genesis.raw.childrenDefault")
         return top
+
+    def raw_children_bytes(self) -> dict[bytes, dict[bytes, bytes]]:
+        """``genesis.raw.childrenDefault``: child storage key (without ``:child_storage:default:``) → its entries."""
+        children = (self.genesis.get("raw") or {}).get("childrenDefault") or {}
+        result: dict[bytes, dict[bytes, bytes]] = {}
+        for storage_key, entries in self._hex_map_keys(children, "genesis.raw.childrenDefault").items():
+            if not isinstance(entries, dict):
+                raise BadInput(f"{self.source}: genesis.raw.childrenDefault.0x{storage_key.hex()[:40]} is {_kind(entries)}; "
+                               "expected an object of hex keys and values")
+            result[storage_key] = self._hex_map(entries, f"genesis.raw.childrenDefault.0x{storage_key.hex()[:40]}")
+        return result
+
+    def _hex_map_keys(self, mapping: dict[str, Any], where: str) -> dict[bytes, Any]:
+        decoded: dict[bytes, Any] = {}
+        for key, value in mapping.items():
+            raw_key = _hex(key, f"{self.source}: a key of {where}")
+            if raw_key in decoded:
+                # "0x3a636f6465" and "0x3A636F6465" are one key: which value would the node take?
+                raise BadInput(f"{self.source} has storage key 0x{raw_key.hex()[:40]} twice in {where} (spelled differently); keep one")
+            decoded[raw_key] = value
+        return decoded
+
+    def _hex_map(self, mapping: dict[str, Any], where: str) -> dict[bytes, bytes]:
+        return {key: _hex(value, f"{self.source}: the value of 0x{key.hex()[:20]}… in {where}")
+                for key, value in self._hex_map_keys(mapping, where).items()}
 
     @property
     def properties(self) -> dict[str, Any]:

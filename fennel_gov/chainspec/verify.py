@@ -146,13 +146,15 @@ def verify_spec(spec: ChainSpec, profile: str, *, expect_code_hash: str | None =
     for address, count in Counter(addresses).items():
         if count > 1:
             add("error", "duplicate-bootnode", f"bootnode {address} is listed {count} times")
-    peer_counts = Counter(parse_bootnode(a)["peer_id"] for a in set(addresses))
-    for entry in (parse_bootnode(a) for a in dict.fromkeys(addresses)):
+    entries = [parse_bootnode(a) for a in dict.fromkeys(addresses)]
+    peer_counts = Counter(e["peer_id"] for e in entries if not e["error"])
+    for entry in entries:
         if entry["error"]:
             add("error", "bad-bootnode", f"bootnode {entry['address']}: {entry['error']}")
             continue
-        if peer_counts[entry["peer_id"]] > 1:
-            add("warning", "duplicate-peer-id", f"peer id {entry['peer_id']} appears in several bootnode addresses")
+        uses = peer_counts.pop(entry["peer_id"], 0)  # popped: one finding per peer id, not one per address
+        if uses > 1:
+            add("warning", "duplicate-peer-id", f"peer id {entry['peer_id']} appears in {uses} bootnode addresses")
         if entry["peer_id"] in test_peers:
             add("error" if production else "warning", "test-node-key", f"bootnode peer id {entry['peer_id']} comes from the well-known test node key {test_peers[entry['peer_id']]}")
 

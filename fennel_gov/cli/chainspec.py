@@ -53,7 +53,8 @@ def inspect(spec: SpecArg = None, as_json: Json = False) -> None:
     lines = [f"{info['name']} ({info['id']}, {info['chain_type']}, {info['format']} spec)"]
     lines += table([
         ("Genesis hash", info["genesis_hash"]),
-        ("State root", f"{info['state_root']} (state version {info['state_version']}, {info['storage_entries']} entries)"),
+        ("State root", f"{info['state_root']} (state version {info['state_version']}, {info['storage_entries']} entries"
+         + "".join(f", child trie {key}: {count} entries" for key, count in info["child_tries"].items()) + ")"),
         ("Runtime", f"{runtime['spec_name']} v{runtime['spec_version']} (tx version {runtime['transaction_version']})"),
         ("Code", f"{info['code_hash']} ({info['code_size']:,} bytes, blake2-256)"),
         ("Sudo", info["sudo"] or "none"),

@@ -161,9 +161,13 @@ def generate(
 def inspect(
     public: Annotated[
         Optional[str],
-        typer.Argument(help="A public key (0x…) or SS58 address, optionally with /soft junctions. "
+        typer.Argument(help="An SS58 address, or with --public a hex public key, optionally with /soft junctions. "
                        "Omit it to inspect a secret, read from a prompt or standard input."),
     ] = None,
+    public_key: Annotated[
+        bool, typer.Option("--public", help="The argument is a public key (as subkey's --public): 0x and 64 hex digits "
+                           "is otherwise a secret seed, which is never taken as an argument.")
+    ] = False,
     scheme: SchemeOpt = None,
     network: Network = None,
     expect_public: Annotated[
@@ -179,7 +183,7 @@ def inspect(
     """Show the public key, account id and addresses of a secret URI or a public key."""
     from fennel_gov.errors import BadInput, VerificationFailed
     from fennel_gov.cli._subkey import describe_pair, describe_public
-    from fennel_gov.keys.inspect import parse_public, public_matches
+    from fennel_gov.keys.inspect import is_seed_like, parse_public, public_matches
     from fennel_gov.keys.schemes import Scheme
 
     scheme_value = Scheme.parse(scheme) if scheme else None
@@ -189,9 +193,19 @@ def inspect(
                 "secret URIs are never taken as arguments (they would show in ps and shell history); "
                 "omit the argument and type it at the prompt or pipe it on standard input"
             )
+        if not public_key and is_seed_like(public):
+            # subkey reads 0x + 64 hex digits as a secret seed unless --public says otherwise; we never
+            # take a secret from argv, so the argument is refused instead of read either way.
+            raise BadInput(
+                "0x and 64 hex digits is a secret seed to subkey, and secrets are never taken as arguments (they show "
+                "in ps and shell history): pipe the seed on standard input or type it at the prompt; "
+                "to inspect a public key, add --public"
+            )
         key, address_prefix = parse_public(public, scheme_value or Scheme.SR25519)
         info = describe_public(scheme_value or Scheme.SR25519, key, _prefix(network, address_prefix))
         pair_public, title = key, f"Public key {info['publicKey']}:"
+    elif public_key:
+        raise BadInput("--public inspects the public key or address given as the argument; give one")
     else:
         material = read_secret(secret_source(suri_file, keyring, keystore_json, password_stdin))
         pair = material.key_pair(scheme_value)

@@ -9,6 +9,15 @@ from fennel_gov.keys.schemes import Scheme, account_id, derive_public
 from fennel_gov.keys.suri import Junction
 
 
+def is_seed_like(text: str) -> bool:
+    """Whether ``text`` is what subkey's ``inspect`` reads as a secret seed rather than a public key:
+    ``0x`` and 32 bytes of hex (``Pair::from_string_with_seed`` is tried before the public-key
+    parsers; other hex lengths, such as a 33-byte ecdsa key, fall through to them)."""
+    head = text.strip().partition("/")[0]
+    body = head[2:] if head[:2] in ("0x", "0X") else None
+    return body is not None and len(body) == 64 and all(c in "0123456789abcdefABCDEF" for c in body)
+
+
 def parse_public(text: str, scheme: Scheme) -> tuple[bytes, int | None]:
     """A public key from an SS58 address or hex, optionally followed by soft junctions (sr25519).
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from fennel_gov.errors import BadInput, VerificationFailed
+from fennel_gov.errors import BadInput, VerificationFailed, printable
 from fennel_gov.keys import ss58
 from fennel_gov.txfile.fields import U128_MAX, UnsignedTx
 from fennel_gov.txfile.trusted import FENNEL_DECIMALS, FENNEL_SYMBOL, TrustedRuntime
@@ -119,6 +119,12 @@ def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
         raise _mismatch("spec_version", tx.chain.spec_version, version.spec_version, trusted)
     if tx.chain.transaction_version != version.transaction_version:
         raise _mismatch("transaction_version", tx.chain.transaction_version, version.transaction_version, trusted)
+    if tx.chain.ss58_format != trusted.ss58_format:
+        # The review shows accounts in the trusted prefix; a file for another prefix was made for another network.
+        raise _mismatch("SS58 prefix (chain.ss58Format)", tx.chain.ss58_format, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
+    signer_prefix = ss58.decode(tx.signer).prefix
+    if signer_prefix != trusted.ss58_format:
+        raise _mismatch("signer address's SS58 prefix", signer_prefix, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
     if trusted.genesis_hash is not None and tx.chain.genesis_hash != trusted.genesis_hash:
         raise _mismatch("genesis hash", "0x" + tx.chain.genesis_hash.hex(), "0x" + trusted.genesis_hash.hex(), trusted)
     if tx.metadata != trusted.metadata:
@@ -157,7 +163,7 @@ def _render(value: Any, type_name: str, decimals: int, symbol: str) -> Any:
         return _call(value, decimals, symbol)
     if isinstance(value, int) and not isinstance(value, bool) and "Balance" in type_name:
         return {"units": str(value), "amount": format_amount(value, decimals, symbol)}
-    if isinstance(value, str) and not value.isprintable():
+    if isinstance(value, str) and printable(value) != value:
         # Bytes that happen to be UTF-8 could carry terminal escapes that redraw the review: show hex.
         return "0x" + value.encode("utf-8", "surrogatepass").hex()
     if isinstance(value, list):
@@ -200,6 +206,12 @@ def review(tx: UnsignedTx, trusted: TrustedRuntime | None, *, max_tip: int = 0) 
         if digest != tx.check_metadata_hash:
             raise _mismatch(f"metadata hash (RFC-78, with {trusted.token_decimals} decimals and {trusted.token_symbol})",
                             "0x" + tx.check_metadata_hash.hex(), "0x" + digest.hex(), trusted)
+        if not trusted.embeds_metadata_digest(digest):
+            warnings.append(
+                f"WARNING: the trusted {trusted.source} does not contain this metadata hash (0x{digest.hex()[:16]}…, "
+                f"{trusted.token_decimals} decimals, {trusted.token_symbol}): it was built without the metadata-hash feature "
+                "(as Fennel v102 is) or for another token, so the chain will reject this Enabled-mode transaction "
+                "(CannotLookup, or a bad signature). Build the file again without --metadata-hash")
     if tx.tip > max_tip:
         raise VerificationFailed(
             f"the file asks to pay a tip of {format_amount(tx.tip, decimals, symbol)} ({tx.tip} units), above the "

@@ -43,6 +43,7 @@ class TrustedRuntime:
     network_name: str | None = None
     chain_type: str | None = None
     metadata_v15: bytes | None = None  # for the RFC-78 digest; None when the runtime offers no V15
+    wasm: bytes = b""                  # the plain wasm (decompressed), to look for a compiled-in metadata hash
 
     def metadata_digest(self) -> bytes:
         """RFC-78's metadata digest (what CheckMetadataHash signs in Enabled mode) of this runtime, with
@@ -53,6 +54,14 @@ class TrustedRuntime:
             raise BadInput(f"{self.source} offers no V15 metadata, so it cannot have a metadata hash (CheckMetadataHash)")
         return metadata_digest(self.metadata_v15, spec_version=self.version.spec_version, spec_name=self.version.spec_name,
                                base58_prefix=self.ss58_format, decimals=self.token_decimals, token_symbol=self.token_symbol)
+
+    def embeds_metadata_digest(self, digest: bytes) -> bool:
+        """Whether the runtime's code holds ``digest``: CheckMetadataHash compares Enabled-mode
+        transactions with the hash compiled in as a constant (``RUNTIME_METADATA_HASH``, set by
+        substrate-wasm-builder's ``enable_metadata_hash``), which lands in the wasm's data. Not
+        there: the runtime was built without it (Enabled mode is refused with CannotLookup; Fennel
+        v102 is such a runtime) or with another token symbol or decimals (every signature fails)."""
+        return len(digest) == 32 and digest in self.wasm
 
     @cached_property
     def decoded_metadata(self) -> "RuntimeMetadata":
@@ -91,9 +100,10 @@ def from_runtime(path: str | Path) -> TrustedRuntime:
 
     code = read_bytes(path, "runtime")
     source = f"runtime {path}"
-    version, raw, prefix, v15 = _facts(Runtime.from_code(code), source)
+    runtime = Runtime.from_code(code)
+    version, raw, prefix, v15 = _facts(runtime, source)
     return TrustedRuntime(
-        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix, metadata_v15=v15,
+        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix, metadata_v15=v15, wasm=runtime.wasm,
         token_symbol=FENNEL_SYMBOL, token_decimals=FENNEL_DECIMALS,
         token_source=f"fennel-gov's default for Fennel ({FENNEL_DECIMALS} decimals, {FENNEL_SYMBOL}): no chain spec was given",
     )
@@ -120,7 +130,7 @@ def from_spec(path: str | Path) -> TrustedRuntime:
                  f"fennel-gov's default for Fennel ({FENNEL_DECIMALS} decimals, {FENNEL_SYMBOL}): the chain spec names no token")
     name, chain_type = spec.document.get("name"), spec.document.get("chainType")
     return TrustedRuntime(
-        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix, metadata_v15=v15,
+        source=source, code_hash=blake2_256(code), metadata=raw, version=version, ss58_format=prefix, metadata_v15=v15, wasm=runtime.wasm,
         token_symbol=token[0], token_decimals=token[1], token_source=token[2], genesis_hash=genesis.genesis_hash,
         network_name=name if isinstance(name, str) else None, chain_type=chain_type if isinstance(chain_type, str) else None,
     )

@@ -14,6 +14,15 @@ if (stateVersion === undefined) {
   stateVersion = version.stateVersion;
 }
 const entries = Object.entries(top);
+// Child tries, as sc-client-db's apply_new_state -> full_storage_root writes them: each non-empty
+// child's root (32 bytes, H256::encode) under ':child_storage:default:' ++ storage key; empty ones
+// are removed, not stored. Written from polkadot-sdk's source, not from fennel-gov's.
+const childPrefix = Buffer.from(':child_storage:default:').toString('hex');
+for (const [storageKey, child] of Object.entries(spec.genesis.raw.childrenDefault || {})) {
+  const childEntries = Object.entries(child);
+  if (childEntries.length === 0) continue;
+  entries.push(['0x' + childPrefix + storageKey.slice(2), await executor.calculate_state_root(childEntries, stateVersion)]);
+}
 const stateRoot = await executor.calculate_state_root(entries, stateVersion);
 const registry = new TypeRegistry();
 const extrinsicsRoot = await executor.calculate_state_root([], stateVersion);
