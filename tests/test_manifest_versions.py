@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from fennel_gov.keys import ss58
 from tests.conftest import FIXTURES
 
 V1 = FIXTURES.parent / "ceremony-v1"
@@ -107,3 +108,21 @@ def test_a_network_block_in_the_other_versions_spelling_is_refused(cli, tmp_path
     path.write_text(json.dumps(manifest))
     run = cli("ceremony", "fingerprint", path)
     assert run.exit_code == 2 and message in run.stderr
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_reshare_keeps_the_manifests_prefix_and_its_sudo_key_in_either_spelling(cli, v1_ceremony, tmp_path, version):
+    # The prefix is 36: a reader that misses the field in either spelling falls back to 42 and derives another address.
+    path = v1_ceremony / "keys" / "fennel-v1.json"
+    if version == 2:
+        path.write_text(json.dumps(as_version_2(json.loads(path.read_text())), indent=2))
+    before = json.loads(path.read_text())
+    out = tmp_path / "reshared"
+    run = cli("ceremony", "reshare", v1_ceremony, "--share", "sudo", "--sudo-shares", "2-of-2", "-o", out,
+              "--passphrases-stdin", "--allow-network",
+              stdin="fixture passphrase\nnew custodian passphrase one\nnew custodian passphrase two\n")
+    assert run.exit_code == 0, run.stderr
+    after = json.loads((out / "keys" / "fennel-v1.json").read_text())
+    assert after["sudo"]["address"] == before["sudo"]["address"]
+    ss58.decode(after["sudo"]["address"], expect_prefix=36)
+    assert after["network"] == before["network"] and after["format"] == before["format"]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from fennel_gov._files import read_bytes, write_atomic
 from fennel_gov.ceremony.generate import build_directory, check_passphrase, sudo_custodians, write_sudo
 from fennel_gov.ceremony.manifest import load_manifest, validate
+from fennel_gov.ceremony.manifest import ss58_format as manifest_ss58_format
 from fennel_gov.ceremony.verify import Passphrases, manifest_path, recover_sudo_seed
 from fennel_gov.errors import BadInput, InvalidKeyFile, VerificationFailed
 from fennel_gov.keys import SecretStr, decrypt_account, pair_from_seed, ss58
@@ -51,7 +52,7 @@ class SudoRotation:
 def _sudo_seed(directory: Path, manifest: dict[str, Any], shares: list[str], passphrases: Passphrases) -> bytes:
     """The current sudo secret: from K shares, or the one key file of an unsplit sudo key (``--share sudo``)."""
     sudo = manifest["sudo"]
-    prefix = int(manifest["network"].get("ss58Format", 42))
+    prefix = manifest_ss58_format(manifest)
     if "shares" in sudo:
         known = sudo["shares"]["custodians"]
         unknown = [c for c in shares if c not in known]
@@ -128,8 +129,7 @@ def reshare_sudo(
     source = manifest_path(directory)
     manifest = load_manifest(source)
     seed = _sudo_seed(directory, manifest, shares, passphrases)
-    network = manifest["network"]
-    prefix = int(network.get("ss58Format", 42))
+    prefix = manifest_ss58_format(manifest)
 
     def fill(partial: Path) -> dict[str, Any]:
         hashes = _copy_others(directory, manifest, partial)
@@ -177,8 +177,7 @@ def rotate_sudo(
     directory = Path(directory)
     source = manifest_path(directory)
     manifest = load_manifest(source)
-    network = manifest["network"]
-    prefix = int(network.get("ss58Format", 42))
+    prefix = manifest_ss58_format(manifest)
     if runtime_ss58_format is not None and runtime_ss58_format != prefix:
         raise BadInput(f"the runtime's SS58 prefix is {runtime_ss58_format}, the manifest's {prefix}: "
                        "give the runtime of this network")
