@@ -272,7 +272,7 @@ def test_offline_signing_refuses_the_wrong_key_and_a_call_that_does_not_decode(c
     assert encode_era(4096, 10000)[1] == 10000 - 10000 % 4096 + (10000 % 4096)
     unsigned = {
         "format": "fennel-gov-unsigned-tx/1", "chain": {"genesis_hash": "0x" + "11" * 32, "spec_name": "fennel", "spec_version": 102,
-                                                          "transaction_version": 1, "ss58Format": 42},
+                                                          "transaction_version": 1, "ss58_format": 42},
         "signer": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "nonce": 0, "tip": "0", "era": {"immortal": True},
         "extensions": ["CheckNonce"], "call_data": "0x0600", "description": "x", "metadata": "0x00",
     }

@@ -51,10 +51,10 @@ def test_enabled_mode_on_a_runtime_that_holds_the_hash_signs_without_a_warning(c
 
 def test_a_file_for_another_ss58_prefix_is_refused(cli, tmp_path, trusted):
     document = unsigned_document(trusted, register_bob())
-    document["chain"]["ss58Format"] = 0  # Polkadot's; the trusted runtime's System.SS58Prefix is 42
+    document["chain"]["ss58_format"] = 0  # Polkadot's; the trusted runtime's System.SS58Prefix is 42
     run = sign(cli, write(tmp_path, document))
     assert run.exit_code == 1
-    assert "SS58 prefix (chain.ss58Format)" in run.stderr and "file 0, computed 42" in run.stderr
+    assert "SS58 prefix (chain.ss58_format)" in run.stderr and "file 0, computed 42" in run.stderr
     assert not (tmp_path / "tx.signed.json").exists()
 
 

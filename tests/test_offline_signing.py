@@ -52,7 +52,7 @@ def unsigned_document(trusted, call: bytes, *, signer=ALICE, nonce=0, tip=0, per
     return {
         "format": "fennel-gov-unsigned-tx/1",
         "chain": {"genesis_hash": "0x" + trusted.genesis_hash.hex(), "spec_name": "fennel", "spec_version": 102,
-                  "transaction_version": 1, "ss58Format": 42},
+                  "transaction_version": 1, "ss58_format": 42},
         "signer": ss58.encode(signer.account_id, 42), "nonce": nonce, "tip": str(tip), "era": era,
         "extensions": list(trusted.extensions), "call_data": "0x" + call.hex(), "description": "Sudo.sudo",
         "metadata": "0x" + trusted.metadata.hex(), "metadata_hash": "0x" + blake2_256(trusted.metadata).hex(),
@@ -230,7 +230,7 @@ STRICT = [
     ("nonce", -1), ("nonce", 2**32), ("nonce", "1"), ("nonce", True), ("nonce", 1.0), ("nonce", _DELETE),
     ("tip", "-1"), ("tip", -1), ("tip", str(2**128)), ("tip", 2**128), ("tip", "1e3"), ("tip", " 1"), ("tip", None),
     ("chain.genesis_hash", "0x" + "11" * 31), ("chain.genesis_hash", "11" * 32), ("chain.genesis_hash", "0x" + "zz" * 32),
-    ("chain.spec_version", -1), ("chain.spec_version", "102"), ("chain.ss58Format", 2**16), ("chain.extra", 1),
+    ("chain.spec_version", -1), ("chain.spec_version", "102"), ("chain.ss58_format", 2**16), ("chain.extra", 1),
     ("era.period", 3), ("era.period", 100), ("era.period", 131072), ("era.period", 2), ("era.current", -5),
     ("era.birth_hash", "0x00"), ("era.extra", 1), ("era", []),
     ("signer", "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQZ"), ("signer", 42),
@@ -248,6 +248,19 @@ def test_a_malformed_field_is_refused_with_exit_2_naming_it(cli, tmp_path, trust
     assert done.exit_code == 2, (done.stdout, done.stderr)
     assert f"field '{field}" in done.stderr and "internal error" not in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tx.json"]
+
+
+def test_a_file_from_before_snake_case_signs_and_one_naming_the_prefix_twice_is_refused(cli, tmp_path, trusted):
+    document = unsigned_document(trusted, register_bob())
+    document["chain"]["ss58Format"] = document["chain"].pop("ss58_format")  # as fennel-gov wrote it before
+    done = sign(cli, write(tmp_path, document), "-o", tmp_path / "old.signed.json")
+    assert done.exit_code == 0, done.stderr
+    document["chain"]["ss58_format"] = 42
+    twice = sign(cli, write(tmp_path, document), "-o", tmp_path / "twice.signed.json")
+    assert twice.exit_code == 2 and "chain.ss58Format' and chain.ss58_format are one field" in twice.stderr
+    del document["chain"]["ss58Format"], document["chain"]["ss58_format"]
+    missing = sign(cli, write(tmp_path, document), "-o", tmp_path / "none.signed.json")
+    assert missing.exit_code == 2 and "chain.ss58_format' is missing" in missing.stderr
 
 
 def test_a_document_that_is_not_an_object_is_refused(cli, tmp_path):

@@ -50,7 +50,7 @@ def build_unsigned(chain: Chain, call_data: str, signer: str, *, period: int | N
             "spec_name": version["specName"],
             "spec_version": version["specVersion"],
             "transaction_version": version["transactionVersion"],
-            "ss58Format": chain.ss58_format,
+            "ss58_format": chain.ss58_format,
         },
         "signer": address,
         "nonce": nonce,

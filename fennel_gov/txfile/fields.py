@@ -38,7 +38,9 @@ U128_MAX = 2**128 - 1
 _UNSIGNED_FIELDS = {"format", "chain", "signer", "nonce", "tip", "era", "extensions", "call_data", "metadata",
                     "metadata_hash", "check_metadata_hash", "description"}
 _UNSIGNED_REQUIRED = _UNSIGNED_FIELDS - {"metadata_hash", "check_metadata_hash", "description"}
-_CHAIN_FIELDS = {"genesis_hash", "spec_name", "spec_version", "transaction_version", "ss58Format"}
+_CHAIN_FIELDS = {"genesis_hash", "spec_name", "spec_version", "transaction_version", "ss58_format"}
+# Files written before fennel-gov's JSON moved to snake_case name the prefix "ss58Format"; read either, never both.
+_CHAIN_FIELDS_V1 = {"ss58Format": "ss58_format"}
 _ERA_FIELDS = {"period", "current", "birth_block", "birth_hash"}
 _SIGNED_FIELDS = {"format", "extrinsic", "extrinsic_hash", "signature", "chain", "signer", "nonce", "tip", "era", "call_data",
                   "description", "review"}
@@ -185,18 +187,25 @@ class ChainFacts:
 
     @classmethod
     def from_json(cls, value: Any) -> "ChainFacts":
-        chain = _object(value, "chain", _CHAIN_FIELDS, _CHAIN_FIELDS)
+        chain = _object(value, "chain", _CHAIN_FIELDS | set(_CHAIN_FIELDS_V1), _CHAIN_FIELDS - set(_CHAIN_FIELDS_V1.values()))
+        for old_name, name in _CHAIN_FIELDS_V1.items():
+            if old_name in chain and name in chain:
+                raise _refuse(f"chain.{old_name}", f"and chain.{name} are one field in two spellings; give one")
+            if old_name in chain:
+                chain = {**chain, name: chain[old_name]}
+            elif name not in chain:
+                raise _refuse(f"chain.{name}", "is missing")
         return cls(
             genesis_hash=_hex(chain["genesis_hash"], "chain.genesis_hash", 32),
             spec_name=_text(chain["spec_name"], "chain.spec_name", 64),
             spec_version=_int(chain["spec_version"], "chain.spec_version", U32_MAX),
             transaction_version=_int(chain["transaction_version"], "chain.transaction_version", U32_MAX),
-            ss58_format=_int(chain["ss58Format"], "chain.ss58Format", 16383),
+            ss58_format=_int(chain["ss58_format"], "chain.ss58_format", 16383),
         )
 
     def as_json(self) -> dict[str, Any]:
         return {"genesis_hash": "0x" + self.genesis_hash.hex(), "spec_name": self.spec_name, "spec_version": self.spec_version,
-                "transaction_version": self.transaction_version, "ss58Format": self.ss58_format}
+                "transaction_version": self.transaction_version, "ss58_format": self.ss58_format}
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,7 @@ def check_against(tx: UnsignedTx, trusted: TrustedRuntime) -> None:
         raise _mismatch("transaction_version", tx.chain.transaction_version, version.transaction_version, trusted)
     if tx.chain.ss58_format != trusted.ss58_format:
         # The review shows accounts in the trusted prefix; a file for another prefix was made for another network.
-        raise _mismatch("SS58 prefix (chain.ss58Format)", tx.chain.ss58_format, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
+        raise _mismatch("SS58 prefix (chain.ss58_format)", tx.chain.ss58_format, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
     signer_prefix = ss58.decode(tx.signer).prefix
     if signer_prefix != trusted.ss58_format:
         raise _mismatch("signer address's SS58 prefix", signer_prefix, f"{trusted.ss58_format}, the runtime's System.SS58Prefix", trusted)
