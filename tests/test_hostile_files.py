@@ -277,3 +277,14 @@ def test_a_directory_of_ours_is_never_made_through_a_dangling_symlink_or_under_a
         make_directory(plain / "sub", "keystore directory")
     made = make_directory(tmp_path / "a" / "b", "keystore directory")
     assert made.is_dir() and (made.stat().st_mode & 0o777) == 0o700
+
+
+def test_progress_lines_on_a_terminal_escape_what_the_node_said(monkeypatch, capsys):
+    import sys
+
+    from fennel_gov.cli.governance import _progress
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    _progress(False)("included in block \x1b]0;owned\x07\x1b[2J0xabc")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b" in err and "0xabc" in err

@@ -15,6 +15,7 @@ import typer
 
 from fennel_gov.cli._options import Json, PasswordStdin, hidden_prompt, stdin_is_tty
 from fennel_gov.cli._render import emit_json, emit_lines, table
+from fennel_gov.errors import printable
 
 Url = Annotated[Optional[str], typer.Option("--url", help="Node RPC URL (ws://, wss://, http://). Or --network / FENNEL_GOV_URL.")]
 NetworkName = Annotated[Optional[str], typer.Option("--network", help="A network named in ~/.config/fennel-gov/config.toml.")]
@@ -51,7 +52,7 @@ def _signer(spec: str | None, password_stdin: bool):
 def _progress(as_json: bool):
     if as_json or not sys.stderr.isatty():
         return None
-    return lambda message: sys.stderr.write(f"… {message}\n")
+    return lambda message: sys.stderr.write(f"… {printable(message)}\n")
 
 
 def _confirm(question: str, yes: bool) -> None:
