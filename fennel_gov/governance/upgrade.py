@@ -240,8 +240,8 @@ def prepare_upgrade(
                        "which must not go through an offline signer: use --method authorize")
     if expect_code_hash is not None and check_code_hash(expect_code_hash) != "0x" + blake2_256(code).hex():
         # Not the file the operator meant: refused before anything else is read (plan_upgrade says it in full).
-        raise PreflightRefused([f"the file's code hash is 0x{blake2_256(code).hex()}, not the expected "
-                                f"{check_code_hash(expect_code_hash)}: this is not the runtime you meant to deploy"])
+        raise PreflightRefused([f"the file's code hash is 0x{blake2_256(code).hex()}, not the one given with "
+                                "--expect-code-hash: this is not the runtime you meant to deploy"])
     try:
         new = _inspect(code)
     except BadInput as error:

@@ -65,8 +65,9 @@ def plan_upgrade(
     )
     if expect_code_hash is not None and check_code_hash(expect_code_hash) != diff.new.code_hash.lower():
         plan.blocking.append(
-            f"the file's code hash is {diff.new.code_hash}, not the expected {check_code_hash(expect_code_hash)}: "
-            "this is not the runtime you meant to deploy (the plain and compressed forms of one build differ)"
+            f"the file's code hash is {diff.new.code_hash}, not the expected {check_code_hash(expect_code_hash)} "
+            "(--expect-code-hash): this is not the runtime you meant to deploy (the plain and compressed forms of "
+            "one build differ)"
         )
     if srtool is not None and not srtool.ok:
         bad = ", ".join(c.field for c in srtool.checks if not c.ok)
