@@ -72,3 +72,15 @@ def test_bad_options_are_exit_2_before_any_node_is_contacted(cli, args, message)
     run = cli("runtime", "upgrade", V102, "--url", f"ws://127.0.0.1:{free_port()}", *args)
     assert run.exit_code == 2, run.stderr
     assert message in run.stderr
+
+
+def test_a_file_that_does_not_match_the_srtool_digest_blocks(facts):
+    from fennel_gov.upgrade.inspect import check_srtool_digest
+
+    diff = diff_runtimes(facts[V101], facts[V102])
+    size = V102.stat().st_size
+    matching = check_srtool_digest(facts[V102], {"runtimes": {"compressed": {"blake2_256": V102_HASH, "size": size}}})
+    assert plan_upgrade(diff, allow_spec_name_change=True, srtool=matching).blocking == []
+    other = check_srtool_digest(facts[V102], {"runtimes": {"compressed": {"blake2_256": V102_HASH, "size": size + 1}}})
+    blocked = plan_upgrade(diff, allow_spec_name_change=True, srtool=other)
+    assert blocked.blocking == ["the file does not match the srtool digest (runtimes.compressed.size); rebuild or take the file srtool built"]
