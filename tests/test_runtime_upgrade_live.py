@@ -29,6 +29,11 @@ pytestmark = pytest.mark.chain
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
+    yield from v101_chain(tmp_path_factory)
+
+
+def v101_chain(tmp_path_factory):
+    """Chopsticks on a raw spec built from v101's development preset, with its own metadata cache."""
     from fennel_gov.cli import main
 
     base = tmp_path_factory.mktemp("upgrade")
@@ -173,7 +178,7 @@ def test_set_code_forced_past_the_name_check_fails_inside_sudo_and_that_is_exit_
 
 
 def test_with_the_flag_the_chain_upgrades_and_the_next_block_is_built_by_fennel_102(cli, chain):
-    build = _build_a_block_once_upgraded(chain)
+    build = build_a_block_once_upgraded(chain)
     run = upgrade(cli, chain, V102, "--allow-spec-name-change", "--expect-code-hash", V102_HASH, "--wait", "effective", "--json")
     build.join(60)
     assert run.exit_code == 0, run.stderr
@@ -221,7 +226,7 @@ def test_the_api_refuses_a_downgrade_with_preflight_refused(chain):
     assert untouched(chain) == before
 
 
-def _build_a_block_once_upgraded(chain) -> threading.Thread:
+def build_a_block_once_upgraded(chain) -> threading.Thread:
     """Chopsticks builds blocks only for transactions: once the chain reports v102, build one more."""
     import time
 

@@ -429,7 +429,13 @@ def _first_block_by_new_runtime(chain: Chain, prepared: PreparedUpgrade, upgrade
     target = upgrade.block_number + 1
     say(f"waiting for block #{target}, the first the new runtime builds")
     while True:
-        remaining()
+        try:
+            remaining()
+        except Failure:
+            raise Failure(
+                f"the chain runs {prepared.plan.new_spec} from block #{upgrade.block_number}, but no block was built on "
+                f"it in time: if block production has stopped, see 'If blocks stop' in docs/runtime-upgrades.md"
+            ) from None
         if chain.best_number() >= target:
             if chain.block_hash(upgrade.block_number) != upgrade.block_hash:
                 raise Failure(f"block #{upgrade.block_number} with the upgrade was replaced by a fork; "
