@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str | None, str]] = {
     "ceremony": ("fennel_gov.cli.ceremony", "app", "The air-gapped key ceremony (offline)."),
     "tx": ("fennel_gov.cli.tx", "app", "Offline signing: build (online), sign (offline), submit (online)."),
     "gitops": ("fennel_gov.cli.gitops", "app", "Kubernetes outputs for GitOps: Parity node chart, Sealed Secrets, SOPS (offline)."),
-    "runtime": ("fennel_gov.cli.runtime", "app", "Runtime files: inspect, check against srtool's digest, diff before an upgrade (offline)."),
+    "runtime": ("fennel_gov.cli.runtime", "app", "Runtime files: inspect, check against srtool's digest, diff (offline); upgrade a live chain."),
     "completion": ("fennel_gov.cli._app", None, "Print the shell completion script for bash, zsh or fish."),
 }
 

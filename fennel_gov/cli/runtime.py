@@ -1,4 +1,5 @@
-"""``fennel-gov runtime``: inspect a runtime file, check it against srtool's digest, diff two (offline)."""
+"""``fennel-gov runtime``: inspect a runtime file, check it against srtool's digest, diff two (offline);
+upgrade a live chain (``upgrade``: the only command here that loads network code, and only when it runs)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import typer
 from fennel_gov.cli._options import Json
 from fennel_gov.cli._render import emit_json, emit_lines, table
 
-app = typer.Typer(help="Runtime files: inspect, check against srtool's digest, diff before an upgrade (offline).",
+app = typer.Typer(help="Runtime files: inspect, check against srtool's digest, diff (offline); upgrade a live chain.",
                   no_args_is_help=True, rich_markup_mode=None)
 
 WasmArg = Annotated[Path, typer.Argument(help="A runtime wasm file, plain or compressed (srtool's .compact.compressed.wasm).", dir_okay=False)]
@@ -169,3 +170,116 @@ def _live_facts(url: str):
 def _short(value) -> str:
     text = "none" if value is None else str(value)
     return text if len(text) <= 70 else text[:67] + "..."
+
+
+@app.command()
+def upgrade(
+    wasm: WasmArg,
+    url: Annotated[Optional[str], typer.Option("--url", help="Node RPC URL (ws://, wss://, http://). Or --network / FENNEL_GOV_URL.")] = None,
+    network: Annotated[Optional[str], typer.Option("--network", help="A network named in ~/.config/fennel-gov/config.toml.")] = None,
+    signer: Annotated[Optional[str], typer.Option("--signer", help="The sudo key: keyring:NAME, json:PATH, file:PATH, stdin, or prompt. Not needed to apply code the chain already authorized.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input instead of a prompt.")] = False,
+    expect_code_hash: Annotated[Optional[str], typer.Option("--expect-code-hash", help="Refuse unless the file's blake2_256 is this 0x hash (even with --force).")] = None,
+    srtool_json: Annotated[Optional[Path], typer.Option("--srtool-json", help="Refuse unless the file matches this srtool digest (even with --force).", dir_okay=False)] = None,
+    allow_spec_name_change: Annotated[bool, typer.Option("--allow-spec-name-change", help="The new runtime has another spec_name: use the *_without_checks calls.")] = False,
+    method: Annotated[str, typer.Option("--method", help="authorize (authorize_upgrade by sudo, then apply_authorized_upgrade unsigned) or set-code (sudo_unchecked_weight(set_code)).")] = "authorize",
+    wait: Annotated[str, typer.Option("--wait", help="included, finalized, or effective (until the new runtime has built a block).")] = "finalized",
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait for the whole upgrade (default 300).", show_default=False)] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (scripts, CI).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Run the preflight and show the plan, then stop.")] = False,
+    call_only: Annotated[bool, typer.Option("--call-only", help="Print the authorize call's data (for tx build/sign/submit) and stop; then run again without --signer to apply.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Send despite failed local checks (the chain still enforces its own).")] = False,
+    as_json: Json = False,
+) -> None:
+    """Upgrade the chain's runtime to WASM after a preflight against the running one; done when the chain runs it."""
+    from fennel_gov._files import read_json
+    from fennel_gov.errors import BadInput
+    from fennel_gov.upgrade.plan import METHODS, check_code_hash
+
+    # Every option is checked before the node is contacted.
+    if method not in METHODS:
+        raise BadInput(f"--method takes authorize or set-code, not {method!r}")
+    if call_only and method != "authorize":
+        raise BadInput("--call-only gives the small authorize call; set-code's call carries the whole runtime: use --method authorize")
+    if expect_code_hash is not None:
+        check_code_hash(expect_code_hash)
+    from fennel_gov.governance.api import check_wait  # network code from here on: only this command loads it
+
+    check_wait(wait, timeout)
+    digest = read_json(srtool_json) if srtool_json is not None else None
+    code = _read_code(wasm)
+    _upgrade(code, url=url, network=network, signer=signer, password_stdin=password_stdin, expect_code_hash=expect_code_hash,
+             digest=digest, srtool_source=str(srtool_json), allow_spec_name_change=allow_spec_name_change, method=method,
+             wait=wait, timeout=timeout, yes=yes, dry_run=dry_run, call_only=call_only, force=force, as_json=as_json)
+
+
+def _upgrade(code: bytes, *, url, network, signer, password_stdin, expect_code_hash, digest, srtool_source,
+             allow_spec_name_change, method, wait, timeout, yes, dry_run, call_only, force, as_json) -> None:
+    from fennel_gov._codec import blake2_256
+    from fennel_gov.cli.governance import _confirm, _connect, _progress, _signer
+    from fennel_gov.errors import SubmissionFailed
+    from fennel_gov.governance.upgrade import authorized_upgrade, prepare_upgrade
+
+    net = _connect(url, network)
+    pair = None
+    if not call_only:
+        authorized = authorized_upgrade(net.chain)
+        apply_only = (signer is None and method == "authorize" and authorized is not None
+                      and authorized["code_hash"] == "0x" + blake2_256(code).hex())
+        if not apply_only:
+            pair = _signer(signer, password_stdin)
+    prepared = prepare_upgrade(net.chain, code, signer=pair, method=method, allow_spec_name_change=allow_spec_name_change,
+                               expect_code_hash=expect_code_hash, srtool_digest=digest, srtool_source=srtool_source,
+                               force=force, call_only=call_only)
+    summary = prepared.summary()
+    if call_only:
+        emit_json(summary) if as_json else emit_lines([str(prepared.call_data)])
+        return
+    if not as_json:
+        emit_lines(_plan_lines(prepared))
+    if dry_run:
+        emit_json({**summary, "dry_run": True}) if as_json else emit_lines(["Dry run: nothing submitted."])
+        return
+    _confirm(f"Upgrade the runtime to {prepared.plan.new_spec}?", yes)
+    try:
+        receipt = net.upgrade_runtime(code, signer=pair, wait=wait, timeout=timeout, prepared=prepared,
+                                      progress=_progress(as_json))
+    except SubmissionFailed as failed:
+        if failed.receipt is not None and not as_json:
+            emit_lines([f"Block: #{failed.receipt.block_number} {failed.receipt.block_hash}",
+                        "Events: " + ", ".join(f"{e['pallet']}.{e['event']}" for e in failed.receipt.events)])
+        raise
+    if as_json:
+        emit_json(receipt.to_json())
+        return
+    rows: list[tuple[str, object]] = []
+    if receipt.authorize is not None:
+        rows.append(("Authorized", f"block #{receipt.authorize.block_number} {receipt.authorize.block_hash}"))
+    rows.append(("Upgraded", f"block #{receipt.upgrade_block} {receipt.upgrade.block_hash} "
+                             f"({'finalized' if receipt.upgrade.finalized else 'included'})"))
+    rows.append(("Runtime", f"{receipt.runtime_version.get('specName')}/{receipt.runtime_version.get('specVersion')}"))
+    if receipt.effective_block is not None:
+        rows.append(("Effective", f"block #{receipt.effective_block} was built by the new runtime"))
+    emit_lines(table(rows, indent=""))
+
+
+def _plan_lines(prepared) -> list[str]:
+    from fennel_gov.cli.governance import _fnl
+
+    plan = prepared.plan
+    if prepared.method == "authorize":
+        steps = ("apply_authorized_upgrade (already authorized on chain), unsigned" if prepared.already_authorized else
+                 f"Sudo.sudo(System.{prepared.system_call}) signed by {prepared.signer}, then apply_authorized_upgrade unsigned")
+    else:
+        steps = f"Sudo.sudo_unchecked_weight(System.{prepared.system_call}, {prepared.weight}) signed by {prepared.signer}"
+    rows: list[tuple[str, object]] = [
+        ("Upgrade", f"{plan.old_spec} → {plan.new_spec}"),
+        ("Code hash", plan.code_hash),
+        ("Steps", steps),
+        ("Extrinsic size", f"{prepared.extrinsic_size:,} bytes"),
+    ]
+    if prepared.call_data is not None:
+        rows.append(("Call data", prepared.call_data if len(prepared.call_data) <= 200 else prepared.call_data[:200] + "…"))
+    if prepared.fee_estimate is not None:
+        rows.append(("Fee estimate", _fnl(prepared.fee_estimate)))
+    return table(rows, indent="") + [f"warning: {w}" for w in plan.warnings]

@@ -14,13 +14,16 @@ from collections.abc import Sequence
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from fennel_gov.errors import BadInput, ChangeDropped, Failure, PreflightRefused, SubmissionFailed
 from fennel_gov.governance.chain import Chain, ChainSigner, Receipt
 from fennel_gov.governance.config import Network as NetworkConfig
 from fennel_gov.governance.preflight import Plan, grandpa_threshold, plan_add, plan_remove, status_warnings, sudo_problem
 from fennel_gov.keys import KeyPair, SessionKeys, ss58
+
+if TYPE_CHECKING:
+    from fennel_gov.governance.upgrade import PreparedUpgrade, UpgradeReceipt
 
 WAITS = ("included", "finalized", "effective")
 DEFAULT_TIMEOUT = 300.0
@@ -412,6 +415,33 @@ class Network:
         check_wait(wait, timeout, effective_allowed=False)
         prepared = self.prepare_recover_finality(delay=delay, signer=signer, force=force, stall_threshold=stall_threshold)
         return self.send(prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
+
+    def upgrade_runtime(
+        self, code: bytes, *, signer: KeyPair | None = None, method: str = "authorize",
+        allow_spec_name_change: bool = False, expect_code_hash: str | None = None, srtool_digest: Any = None,
+        wait: str = "finalized", timeout: float | None = None, force: bool = False, progress=None,
+        prepared: "PreparedUpgrade | None" = None,
+    ) -> "UpgradeReceipt":
+        """Upgrade the runtime to ``code`` (the file's exact bytes), after the preflight against the running one.
+
+        ``method="authorize"``: Sudo.sudo(System.authorize_upgrade[_without_checks](blake2_256(code))) signed by
+        ``signer`` (sudo), then System.apply_authorized_upgrade(code) unsigned; without a signer, only the apply,
+        for code the chain already authorized. ``method="set-code"``: Sudo.sudo_unchecked_weight(System.set_code…).
+        A spec_name change needs ``allow_spec_name_change`` (the *_without_checks calls). Returns once the chain
+        reports the new runtime version (``wait="effective"``: once the new runtime built a block); raises
+        ``PreflightRefused`` (nothing sent), ``UpgradeRejected`` (the chain refused the code) or ``Failure``.
+        ``prepared``: the result of ``fennel_gov.governance.upgrade.prepare_upgrade``, already shown to the operator.
+        """
+        from fennel_gov.governance.upgrade import perform_upgrade, prepare_upgrade
+
+        check_wait(wait, timeout)
+        if prepared is None:
+            prepared = prepare_upgrade(self.chain, code, signer=signer, method=method,
+                                       allow_spec_name_change=allow_spec_name_change,
+                                       expect_code_hash=expect_code_hash, srtool_digest=srtool_digest, force=force)
+        elif prepared.code != code:
+            raise BadInput("the prepared upgrade is for other code")
+        return perform_upgrade(self.chain, prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
 
 
     # -- sudo key rotation ----------------------------------------------------------------------
