@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
-from tests.chopsticks import Chopsticks, rpc
+from tests.chopsticks import Chopsticks
 from tests.runbook import blocks, commands, type_command
 
 pytestmark = pytest.mark.chain
@@ -37,6 +37,12 @@ ALICE = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
 BOB = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty"
 NEW_VALIDATOR_URI = "//RunbookValidator"  # not endowed by the development genesis: the runbook funds it
 NEW_VALIDATOR = ss58.encode(pair_from_suri(NEW_VALIDATOR_URI, "sr25519").public, 42)
+
+
+def session_keys(suri: str) -> str:
+    from fennel_gov.keys import SessionKeys
+
+    return SessionKeys.from_pairs(pair_from_suri(suri, "sr25519"), pair_from_suri(suri, "ed25519")).to_hex()
 
 # Every marked block, per runbook, in the order the runbook gives them. A block renamed, added or
 # unmarked in a runbook fails test_every_shell_block_of_the_runbooks_is_marked_and_known.
@@ -131,6 +137,7 @@ class Desk:
             if reason is not None:
                 self.left_out.append((name, typed.split("\n")[0]))
                 continue
+            as_written = typed
             for scope in ("*", name):
                 for placeholder, value in self.substitute.get(scope, {}).items():
                     if placeholder in typed:
@@ -142,7 +149,7 @@ class Desk:
             result = type_command(typed, cwd=self.work, env=self.env, answers=list(answers), timeout=timeout, prefix=prefix)
             wanted = (expect or {}).get(index, 0)
             assert result.exit_code == wanted, f"{name} #{index}: {typed}\nexit {result.exit_code}, wanted {wanted}:\n{result.output[-4000:]}"
-            self.ran.append((name, typed.split("\n")[0]))
+            self.ran.append((name, as_written.split("\n")[0]))
             done.append(result)
         return done
 
@@ -155,9 +162,32 @@ def chain(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def node(chain):
+    """The URL an operator would configure: a node reports the genesis hash computed from the spec,
+    chopsticks a placeholder. This proxy and System.BlockHash(0) give the real one, so the config's
+    genesis_hash guard and the signed genesis are exercised as written."""
+    from tests.rpc_proxy import RealGenesisProxy
+
+    genesis = _genesis_hash(DEV_RAW)
+    chain.hold_genesis_hash(bytes.fromhex(genesis[2:]))
+    with RealGenesisProxy(chain.url, genesis) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def desk(tmp_path_factory):
     base = tmp_path_factory.mktemp("runbooks")
     return Desk(base, tmp_path_factory.getbasetemp() / "fennel-gov-cache")
+
+
+def on_chain(chain, pallet: str, item: str, params: list | None = None):
+    from substrateinterface import SubstrateInterface
+
+    substrate = SubstrateInterface(url=chain.url)
+    try:
+        return substrate.query(pallet, item, params or []).value
+    finally:
+        substrate.close()
 
 
 def _genesis_hash(spec: Path) -> str:
@@ -196,8 +226,9 @@ def test_every_shell_block_of_the_runbooks_is_marked_and_known():
         assert [b.name for b in found if b.name] == names, doc
 
 
-def test_the_readme_opening_commands_are_what_setup_and_ci_do():
-    first, second = commands(blocks((ROOT / "README.md").read_text())[0].text)
+def test_the_readme_opening_commands_are_what_setup_and_ci_do(desk):
+    assert desk.follow("readme-start") == []  # both are listed in NOT_RUN: CI runs them
+    first, second = commands(desk.blocks["readme-start"].text)
     assert first.startswith("bash scripts/setup.sh && .venv/bin/fennel-gov chainspec inspect")
     assert second.startswith("bash .ci/run")
     setup = (ROOT / "scripts" / "setup.sh").read_text()
@@ -287,67 +318,100 @@ def test_the_gitops_runbook_renders_and_verifies_the_ceremony(desk):
     assert (desk.work / "clusters" / "prod" / "fennel" / "kustomization.yaml").exists()
 
 
-def test_the_operator_guide_brings_a_validator_in_on_the_real_runtime(desk, chain):
-    from tests.rpc_proxy import RealGenesisProxy, RotateKeysProxy
+def test_the_operator_guide_brings_a_validator_in_on_the_real_runtime(desk, chain, node):
+    from tests.rpc_proxy import RotateKeysProxy
 
-    # A node reports the genesis hash computed from the spec; chopsticks a placeholder. The proxy and
-    # System.BlockHash(0) give the real one, so the config's genesis_hash guard is exercised as written.
     genesis = _genesis_hash(DEV_RAW)
-    chain.hold_genesis_hash(bytes.fromhex(genesis[2:]))
-    with RealGenesisProxy(chain.url, genesis) as node:
-        desk.substitute["operator-config"] = {"wss://rpc.fennel.example:443": node, '"0x…"': f'"{genesis}"'}
-        config = desk.home / ".config" / "fennel-gov" / "config.toml"
-        config.parent.mkdir(parents=True)
-        toml = desk.blocks["operator-config"].text
-        for placeholder, value in desk.substitute["operator-config"].items():
-            assert placeholder in toml
-            toml = toml.replace(placeholder, value)
-            desk.used.add(("operator-config", placeholder))
-        config.write_text(toml)  # the block is the file the comment on its first line names
+    desk.substitute["operator-config"] = {"wss://rpc.fennel.example:443": node, '"0x…"': f'"{genesis}"'}
+    config = desk.home / ".config" / "fennel-gov" / "config.toml"
+    config.parent.mkdir(parents=True)
+    toml = desk.blocks["operator-config"].text
+    for placeholder, value in desk.substitute["operator-config"].items():
+        assert placeholder in toml
+        toml = toml.replace(placeholder, value)
+        desk.used.add(("operator-config", placeholder))
+    config.write_text(toml)  # the block is the file the comment on its first line names
 
-        desk.follow("operator-keyring", answers=[(r"Secret URI[^:]*: ", lambda m: "//Alice")])
-        (status,) = desk.follow("operator-status")
-        assert ALICE in status.output
+    desk.follow("operator-keyring", answers=[(r"Secret URI[^:]*: ", lambda m: "//Alice")])
+    (status,) = desk.follow("operator-status")
+    assert ALICE in status.output
 
-        desk.follow("operator-validator-key", answers=[(r"Secret URI[^:]*: ", lambda m: NEW_VALIDATOR_URI)])
-        desk.substitute["operator-fund"] = {"5NewValidator…": NEW_VALIDATOR, "5Treasury…": ALICE, "fennel-raw.json": str(DEV_RAW)}
-        built, signed, submitted = desk.follow("operator-fund", answers=[(r"Secret URI[^:]*: ", lambda m: "//Alice"), *YES])
-        assert "Balances.transfer_keep_alive" in built.output and "20" in signed.output
-        account = rpc(chain.url, "system_accountNextIndex", [NEW_VALIDATOR])  # the account exists once funded
-        assert account == 0
+    desk.follow("operator-validator-key", answers=[(r"Secret URI[^:]*: ", lambda m: NEW_VALIDATOR_URI)])
+    desk.substitute["operator-fund"] = {"5NewValidator…": NEW_VALIDATOR, "5Treasury…": ALICE, "fennel-raw.json": str(DEV_RAW)}
+    built, signed, submitted = desk.follow("operator-fund", answers=[(r"Secret URI[^:]*: ", lambda m: "//Alice"), *YES])
+    assert "Balances.transfer_keep_alive" in built.output and "20" in signed.output
+    assert on_chain(chain, "System", "Account", [NEW_VALIDATOR])["data"]["free"] == 20 * 10**12  # 20 FNL arrived
 
-        from fennel_gov.keys import SessionKeys, pair_from_seed
-        from fennel_gov.keys.schemes import Scheme
+    from fennel_gov.keys import SessionKeys, pair_from_seed
+    from fennel_gov.keys.schemes import Scheme
 
-        made_on_node = SessionKeys.from_pairs(pair_from_seed(Scheme.SR25519, os.urandom(32)), pair_from_seed(Scheme.ED25519, os.urandom(32)))
-        with RotateKeysProxy(chain.url, made_on_node.to_hex()) as validator_node:
-            desk.substitute["operator-rotate-keys"] = {"http://127.0.0.1:9944": validator_node}
-            (rotated,) = desk.follow("operator-rotate-keys", answers=YES)
-        assert made_on_node.to_hex() in rotated.output
+    made_on_node = SessionKeys.from_pairs(pair_from_seed(Scheme.SR25519, os.urandom(32)), pair_from_seed(Scheme.ED25519, os.urandom(32)))
+    with RotateKeysProxy(chain.url, made_on_node.to_hex()) as validator_node:
+        desk.substitute["operator-rotate-keys"] = {"http://127.0.0.1:9944": validator_node}
+        (rotated,) = desk.follow("operator-rotate-keys", answers=YES)
+    assert made_on_node.to_hex() in rotated.output
 
-        (generated,) = desk.follow("operator-offline-keys", only=[0])
-        keys_hex = re.search(r"0x[0-9a-f]{128}\b", generated.output)[0]  # printed for the next command
-        desk.substitute["operator-offline-keys"] = {"0x<SessionKeys>": keys_hex}
-        desk.follow("operator-offline-keys", only=[1], answers=YES)
-        assert len(list((desk.work / "keystore").iterdir())) == 2
+    (generated,) = desk.follow("operator-offline-keys", only=[0])
+    keys_hex = re.search(r"0x[0-9a-f]{128}\b", generated.output)[0]  # printed for the next command
+    desk.substitute["operator-offline-keys"] = {"0x<SessionKeys>": keys_hex}
+    desk.follow("operator-offline-keys", only=[1], answers=YES)
+    assert len(list((desk.work / "keystore").iterdir())) == 2
+    assert on_chain(chain, "Session", "NextKeys", [NEW_VALIDATOR]) == {"aura": "0x" + keys_hex[2:66], "grandpa": "0x" + keys_hex[66:]}
 
-        desk.substitute["operator-add"] = {"5NewValidator…": NEW_VALIDATOR}
-        dry, added = desk.follow("operator-add", answers=YES)
-        assert "Dry run: nothing submitted." in dry.output and "ValidatorsRegistered" in added.output
-        (watch,) = desk.follow("operator-watch")
-        assert NEW_VALIDATOR in watch.output
+    desk.substitute["operator-add"] = {"5NewValidator…": NEW_VALIDATOR}
+    dry, added = desk.follow("operator-add", answers=YES)
+    assert "Dry run: nothing submitted." in dry.output and "ValidatorsRegistered" in added.output
+    (watch,) = desk.follow("operator-watch")
+    assert NEW_VALIDATOR in watch.output
 
-        chain.to_session_change(2, PERIOD)  # "two session changes later"
-        desk.substitute["operator-check-network"] = {"URL1 URL2 …": f"{node} {chain.url}"}
-        (network,) = desk.follow("operator-check-network", expect={0: 1})  # chopsticks has no peers: isolated
-        assert "isolated" in network.output or "peer" in network.output
+    chain.to_session_change(2, PERIOD)  # "two session changes later"
+    assert on_chain(chain, "Session", "Validators") == [ALICE, NEW_VALIDATOR]
+    desk.substitute["operator-check-network"] = {"URL1 URL2 …": node}  # the one node there is
+    (network,) = desk.follow("operator-check-network")  # chopsticks says it should have no peers (shouldHavePeers false)
+    assert f"{node}: genesis {genesis[:18]}" in network.output and "peers 0" in network.output and "all nodes agree" in network.output
 
-        desk.substitute["operator-remove"] = {"5Old…": NEW_VALIDATOR}
-        (removed,) = desk.follow("operator-remove", expect={0: 1})  # two validators: the pallet refuses, with the arithmetic
-        assert "MinAuthorities" in removed.output or "TooFewValidators" in removed.output
+    desk.substitute["operator-remove"] = {"5Old…": NEW_VALIDATOR}
+    (removed,) = desk.follow("operator-remove", expect={0: 1})  # two validators: the pallet refuses, with the arithmetic
+    assert "MinAuthorities" in removed.output or "TooFewValidators" in removed.output
 
-        (recover,) = desk.follow("operator-recover-finality", expect={0: 1})  # finality is healthy: refused
-        assert "healthy" in recover.output or "within" in recover.output
+    (recover,) = desk.follow("operator-recover-finality", expect={0: 1})  # finality is healthy: refused
+    assert "healthy" in recover.output or "within" in recover.output
+
+
+def test_the_key_ceremonys_offline_signing_removes_a_validator(desk, chain, node):
+    import fennel_gov
+
+    # The scene: a third validator, so that one can go (MinAuthorities is 2). The chain under test is
+    # the development chain, whose sudo is //Alice: her key stands in for the ceremony's sudo.json.
+    net = fennel_gov.connect(node)  # the real genesis hash, which the chain now holds
+    net.set_keys(session_keys("//Bob"), signer=fennel_gov.KeyPair.from_uri("//Bob"), wait="included")
+    net.close()
+    with fennel_gov.connect(node) as net:  # a Network reads at the block it pinned when it connected
+        net.add_validators([BOB], signer=fennel_gov.KeyPair.from_uri("//Alice"), wait="included")
+    chain.to_session_change(2, PERIOD)
+    assert on_chain(chain, "Session", "Validators") == [ALICE, NEW_VALIDATOR, BOB]
+    type_command("fennel-gov keys export-json -o alice.json", cwd=desk.work, env=desk.env, answers=[
+        (r"Secret URI[^:]*: ", "//Alice"), (r"(?:New password|Repeat the new password): ", SUDO_FILE_PASSWORD)])
+
+    desk.substitute["ceremony-offline-signing"] = {"5Old…": BOB}
+    (call,) = desk.follow("ceremony-offline-signing", only=[0])
+    desk.substitute["ceremony-offline-signing"].update({
+        "0x…": call.output.strip(), "5Sudo…": ALICE, "fennel-mainnet-raw.json": str(DEV_RAW), "json:sudo.json": "json:alice.json",
+    })
+    built, signed, submitted = desk.follow("ceremony-offline-signing", only=[1, 2, 3], answers=[
+        (r"Password: ", SUDO_FILE_PASSWORD), *YES])
+    assert "ValidatorManager.remove_validator" in signed.output and "computed from the chain spec" in signed.output
+    assert on_chain(chain, "ValidatorManager", "ValidatorsToRemove") == [BOB]
+
+
+def test_exactly_the_listed_steps_were_left_out_and_every_placeholder_was_used(desk):
+    every = [(name, c.split("\n")[0]) for names in RUNBOOKS.values() for name in names for c in commands(desk.blocks[name].text)
+             if desk.blocks[name].info == "sh"]  # the toml block is a file, written as it stands (its placeholders substituted)
+    assert sorted(desk.left_out) == sorted((b, c) for b, c in every if any(b == nb and c.startswith(s) for nb, s in NOT_RUN))
+    assert len(desk.left_out) == len(NOT_RUN)  # each reason matched one command
+    followed = set(desk.ran) | set(desk.left_out)
+    assert [step for step in every if step not in followed] == []
+    assert {(scope, p) for scope, table in desk.substitute.items() for p in table} == desk.used
 
 
 # -- defects found by following the runbooks -----------------------------------------------------
