@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -101,7 +102,7 @@ class Desk:
     """The operator's desk: a working directory (the repository clone), a home with its config and
     keyring, the ceremony media, and the record of what was run and what was left out."""
 
-    def __init__(self, base: Path, cache: Path) -> None:
+    def __init__(self, base: Path, cache: str) -> None:
         self.base = base
         self.work = base / "work"
         self.home = base / "home"
@@ -122,6 +123,7 @@ class Desk:
         self.used: set[tuple[str, str]] = set()
         self.ran: list[tuple[str, str]] = []
         self.left_out: list[tuple[str, str]] = []
+        self.timings: list[tuple[float, str, str]] = []  # seconds per command, shown by the last test (-s)
         texts = {doc: (ROOT / doc).read_text() for doc in RUNBOOKS}
         self.blocks = {b.name: b for doc, text in texts.items() for b in blocks(text) if b.name}
 
@@ -146,7 +148,9 @@ class Desk:
             prefix = []
             if offline:  # no interface but a down loopback, and /sys showing this namespace's interfaces
                 prefix = ["unshare", "-rnm", "sh", "-c", 'mount -t sysfs sysfs /sys && exec "$@"', "sh"]
+            started = time.monotonic()
             result = type_command(typed, cwd=self.work, env=self.env, answers=list(answers), timeout=timeout, prefix=prefix)
+            self.timings.append((time.monotonic() - started, name, as_written.split("\n")[0][:70]))
             wanted = (expect or {}).get(index, 0)
             assert result.exit_code == wanted, f"{name} #{index}: {typed}\nexit {result.exit_code}, wanted {wanted}:\n{result.output[-4000:]}"
             self.ran.append((name, as_written.split("\n")[0]))
@@ -177,7 +181,12 @@ def node(chain):
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory):
     base = tmp_path_factory.mktemp("runbooks")
-    return Desk(base, tmp_path_factory.getbasetemp() / "fennel-gov-cache")
+    # The user's runtime cache (compiled wasm, keyed by code hash), which the other tests warm: a cold
+    # one costs each fennel-gov process a compile. HOME moves to the desk, so name it explicitly.
+    cache = os.environ.get("FENNEL_GOV_CACHE_DIR")
+    if cache is None:
+        cache = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "fennel-gov")
+    return Desk(base, cache)
 
 
 def on_chain(chain, pallet: str, item: str, params: list | None = None):
@@ -412,6 +421,8 @@ def test_exactly_the_listed_steps_were_left_out_and_every_placeholder_was_used(d
     followed = set(desk.ran) | set(desk.left_out)
     assert [step for step in every if step not in followed] == []
     assert {(scope, p) for scope, table in desk.substitute.items() for p in table} == desk.used
+    for seconds, name, command in sorted(desk.timings, reverse=True)[:12]:
+        print(f"{seconds:6.1f} s  {name}: {command}")
 
 
 # -- defects found by following the runbooks -----------------------------------------------------
