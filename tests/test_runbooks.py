@@ -428,12 +428,13 @@ def test_exactly_the_listed_steps_were_left_out_and_every_placeholder_was_used(d
 # -- defects found by following the runbooks -----------------------------------------------------
 
 
-def test_gitops_render_refuses_a_missing_output_parent_before_asking_any_passphrase(cli, tmp_path):
+def test_gitops_render_refuses_a_missing_output_parent_before_asking_any_passphrase(cli, desk, tmp_path):
     # Following docs/gitops.md literally, `-o clusters/prod/fennel` in a fresh repository asked all five
-    # custodians for their passphrases and only then said clusters/prod did not exist.
+    # custodians for their passphrases and only then said clusters/prod did not exist. (The ceremony
+    # is the one the key-ceremony runbook made above; no passphrase is given at all.)
     (tmp_path / "cert.pem").write_bytes(seal_cert())
-    run = cli("gitops", "render", "--manifest", str(ROOT / "keys" / "does-not-matter.json"), "--ceremony", str(tmp_path),
-              "--spec", str(DEV_RAW), "--namespace", "fennel", "--image", "repo/node:1", "--seal-cert", str(tmp_path / "cert.pem"),
-              "-o", str(tmp_path / "clusters" / "prod" / "fennel"), "--passphrases-stdin", "--allow-network", stdin="")
-    assert run.exit_code == 2 and "clusters/prod does not exist; create it first" in run.stderr
-    assert "Passphrase" not in run.stderr + run.stdout
+    run = cli("gitops", "render", "--manifest", desk.work / "keys" / "fennel-mainnet.json",
+              "--ceremony", desk.base / "media" / "ceremony" / "fennel-mainnet", "--spec", desk.work / "fennel-mainnet-raw.json",
+              "--namespace", "fennel", "--image", "repo/node:1", "--seal-cert", tmp_path / "cert.pem",
+              "-o", tmp_path / "clusters" / "prod" / "fennel", "--passphrases-stdin", "--allow-network", stdin="")
+    assert run.exit_code == 2 and run.stderr == f"error: directory {tmp_path / 'clusters' / 'prod'} does not exist; create it first\n"
