@@ -438,3 +438,45 @@ def test_gitops_render_refuses_a_missing_output_parent_before_asking_any_passphr
               "--namespace", "fennel", "--image", "repo/node:1", "--seal-cert", tmp_path / "cert.pem",
               "-o", tmp_path / "clusters" / "prod" / "fennel", "--passphrases-stdin", "--allow-network", stdin="")
     assert run.exit_code == 2 and run.stderr == f"error: directory {tmp_path / 'clusters' / 'prod'} does not exist; create it first\n"
+
+
+# -- README's sections: every command its tables name exists, with every flag they give it ---------
+
+TOP_LEVEL = ["add-validator", "remove-validator", "set-keys", "rotate-keys", "status", "check-network", "recover-finality",
+             "keys", "chainspec", "ceremony", "tx", "gitops", "runtime", "completion"]
+
+
+def readme_synopses() -> list[tuple[list[str], list[str], str]]:
+    """(command path, flags, the synopsis) for every code span in the first cell of README's command tables."""
+    found = []
+    for line in (ROOT / "README.md").read_text().splitlines():
+        if not line.startswith("| `"):
+            continue
+        first_cell = re.split(r"(?<!\\)\|", line)[1]
+        if re.match(r"\s*`(?:fennel-gov )?([a-z-]+)", first_cell)[1] not in TOP_LEVEL:
+            continue  # another table (the libraries)
+        parent: list[str] = []
+        for span in re.findall(r"`([^`]+)`", first_cell):
+            words = span.replace("fennel-gov ", "").split()
+            path = []
+            for word in words:
+                word = word.split("\\|")[0]  # `keys keyring add\|list\|show\|remove`: each is a command
+                if not re.fullmatch(r"[a-z][a-z-]*", word):
+                    break
+                path.append(word)
+            if path and path[0] not in TOP_LEVEL:  # `keys session-keys derive` / `decode HEX`: a sibling
+                path = parent[:-1] + path
+            parent = path
+            found.append((path, sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", span))), span))
+    return found
+
+
+def test_every_command_and_flag_in_the_readme_tables_exists(cli):
+    synopses = readme_synopses()
+    assert len(synopses) >= 35  # the tables are still there, and still read
+    missing = []
+    for path, flags, span in synopses:
+        shown = cli(*path, "--help")
+        assert shown.exit_code == 0, f"README names `{span}`: {shown.stderr}"
+        missing += [f"`{span}`: {flag}" for flag in flags if not re.search(rf"(?<![\w-]){flag}(?![\w-])", shown.stdout)]
+    assert missing == []
