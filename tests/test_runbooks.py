@@ -48,7 +48,7 @@ def session_keys(suri: str) -> str:
 # Every marked block, per runbook, in the order the runbook gives them. A block renamed, added or
 # unmarked in a runbook fails test_every_shell_block_of_the_runbooks_is_marked_and_known.
 RUNBOOKS = {
-    "README.md": ["readme-start"],
+    "README.md": ["readme-start", "readme-completion"],
     "docs/key-ceremony.md": [
         "ceremony-carry-download", "ceremony-carry-install", "ceremony-custodians", "ceremony-generate",
         "ceremony-verify", "ceremony-export-keystore", "ceremony-recover-sudo", "ceremony-fingerprint",
@@ -249,6 +249,14 @@ def test_the_readme_opening_commands_are_what_setup_and_ci_do(desk):
     assert "bash scripts/setup.sh --chain" in ci and "FENNEL_GOV_FORBID_SKIPS=1 .venv/bin/python -m pytest" in ci
     # the wheel check runs the README's first command's second half from the wheel
     assert '"$fennel_gov" chainspec inspect' in (ROOT / "scripts" / "check-wheel.sh").read_text()
+
+
+def test_the_readme_shell_completion_installs_where_bash_completion_loads_it(desk):
+    # As first written (without the mkdir), it failed in a fresh home: the directory did not exist.
+    desk.follow("readme-completion")
+    script = desk.home / ".local" / "share" / "bash-completion" / "completions" / "fennel-gov"
+    loaded = type_command(f"source {script} && complete -p fennel-gov", cwd=desk.work, env=desk.env)
+    assert loaded.exit_code == 0 and "fennel-gov" in loaded.output and "-F" in loaded.output
 
 
 def test_the_key_ceremony_runbook_from_carrying_in_to_the_published_manifest(desk):
