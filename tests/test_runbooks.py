@@ -308,7 +308,8 @@ def test_the_key_ceremony_runbook_from_carrying_in_to_the_published_manifest(des
     built, verified_spec, raw = desk.follow("ceremony-ci")
     spec = json.loads((desk.work / "fennel-mainnet.json").read_text())
     assert spec["id"] == "fennel-mainnet"  # the keystore's chains/<id>/ above
-    assert "0 error" in verified_spec.output or "error" not in verified_spec.output.lower()
+    # production verify exits 0 (the runbook gate): no dev keys, enough validators, bootnodes, srtool digest
+    assert verified_spec.exit_code == 0 and "rehearsal" not in verified_spec.output
     genesis = re.search(r"(0x[0-9a-f]{64})", raw.output)[1]
     assert genesis == _genesis_hash(desk.work / "fennel-mainnet-raw.json")
 
@@ -356,7 +357,8 @@ def test_the_operator_guide_brings_a_validator_in_on_the_real_runtime(desk, chai
     desk.follow("operator-validator-key", answers=[(r"Secret URI[^:]*: ", lambda m: NEW_VALIDATOR_URI)])
     desk.substitute["operator-fund"] = {"5NewValidator…": NEW_VALIDATOR, "5Treasury…": ALICE, "fennel-raw.json": str(DEV_RAW)}
     built, signed, submitted = desk.follow("operator-fund", answers=[(r"Secret URI[^:]*: ", lambda m: "//Alice"), *YES])
-    assert "Balances.transfer_keep_alive" in built.output and "20" in signed.output
+    assert "Balances.transfer_keep_alive" in built.output and "Balances.transfer_keep_alive" in signed.output
+    assert NEW_VALIDATOR in signed.output  # the review shows the destination before it asks
     assert on_chain(chain, "System", "Account", [NEW_VALIDATOR])["data"]["free"] == 20 * 10**12  # 20 FNL arrived
 
     from fennel_gov.keys import SessionKeys, pair_from_seed
@@ -389,10 +391,10 @@ def test_the_operator_guide_brings_a_validator_in_on_the_real_runtime(desk, chai
 
     desk.substitute["operator-remove"] = {"5Old…": NEW_VALIDATOR}
     (removed,) = desk.follow("operator-remove", expect={0: 1})  # two validators: the pallet refuses, with the arithmetic
-    assert "MinAuthorities" in removed.output or "TooFewValidators" in removed.output
+    assert "ValidatorManager.TooFewValidators" in removed.output and "2 active + 0 queued to join − 0 queued to leave − 1 = 1" in removed.output
 
     (recover,) = desk.follow("operator-recover-finality", expect={0: 1})  # finality is healthy: refused
-    assert "healthy" in recover.output or "within" in recover.output
+    assert "finality is healthy" in recover.output
 
 
 def test_the_key_ceremonys_offline_signing_removes_a_validator(desk, chain, node):
