@@ -132,8 +132,7 @@ def type_command(command: str, *, cwd: Path, env: dict, answers: list[tuple[str,
                         seen += len(pending[: hit.end()].encode())
                         break
             elif process.poll() is not None:
-                # drain what is left, then stop
-                continue
+                break  # exited, and nothing more to read for 0.2 s (a leftover child may hold the terminal)
         process.wait(timeout=30)
     finally:
         os.close(master)
