@@ -63,6 +63,9 @@ class RenderOptions:
             raise BadInput("--rpc-nodes is 0 to 20")
         if self.out.exists() and (not self.out.is_dir() or any(self.out.iterdir())):
             raise BadInput(f"{self.out} exists and is not an empty directory; render into a new one")
+        parent = self.out.parent if str(self.out.parent) else Path(".")
+        if not parent.is_dir():  # before any passphrase is asked, not after
+            raise BadInput(f"directory {parent} does not exist; create it first")
 
 
 def render(
