@@ -52,14 +52,14 @@ RUNBOOKS = {
     "docs/key-ceremony.md": [
         "ceremony-carry-download", "ceremony-carry-install", "ceremony-custodians", "ceremony-generate",
         "ceremony-verify", "ceremony-export-keystore", "ceremony-recover-sudo", "ceremony-fingerprint",
-        "ceremony-ci", "ceremony-offline-signing",
+        "ceremony-ci", "ceremony-reshare", "ceremony-rotate-sudo", "ceremony-offline-signing",
     ],
     "docs/chain-specs.md": ["chainspec-ci"],
     "docs/gitops.md": ["gitops-render", "gitops-seal-cert", "gitops-flux-age", "gitops-verify"],
     "docs/operator-guide.md": [
         "operator-config", "operator-keyring", "operator-status", "operator-validator-key", "operator-fund",
         "operator-rotate-keys", "operator-offline-keys", "operator-add", "operator-watch", "operator-check-network",
-        "operator-remove", "operator-recover-finality",
+        "operator-remove", "operator-recover-finality", "operator-set-sudo",
     ],
 }
 
@@ -93,6 +93,10 @@ def passphrase(custodian: str) -> str:
 # Prompts and what the operator types. Hidden prompts (getpass) read the terminal, as at a desk.
 CUSTODIANS = [
     (r"(?:Passphrase for custodian|Repeat the passphrase for) ([\w-]+): ", lambda m: passphrase(m[1])),
+]
+# reshare and rotate-sudo name the new custodians "new sudo-share-N" (old and new share the names)
+NEW_CUSTODIANS = [
+    (r"(?:Passphrase for custodian|Repeat the passphrase for) (new [\w-]+): ", lambda m: passphrase(m[1])),
 ]
 YES = [(r"\? \[y/N\]: ", lambda m: "y")]
 SUDO_FILE_PASSWORD = "sudo file password"
@@ -313,6 +317,21 @@ def test_the_key_ceremony_runbook_from_carrying_in_to_the_published_manifest(des
     genesis = re.search(r"(0x[0-9a-f]{64})", raw.output)[1]
     assert genesis == _genesis_hash(desk.work / "fennel-mainnet-raw.json")
 
+    # Later, on the offline machine: new custodians for the same key, then a new key
+    media = desk.base / "media" / "ceremony"
+    (reshared_run,) = desk.follow("ceremony-reshare", answers=[*NEW_CUSTODIANS, *CUSTODIANS], offline=True)
+    reshared = json.loads((media / "fennel-mainnet-2" / "keys" / "fennel-mainnet.json").read_text())
+    assert reshared["sudo"]["address"] == manifest["sudo"]["address"]
+    assert (reshared["sudo"]["shares"]["threshold"], reshared["sudo"]["shares"]["count"]) == (3, 5)
+    assert "the OLD shares still recover this same key" in reshared_run.output
+    (rotated_run,) = desk.follow("ceremony-rotate-sudo", answers=[*NEW_CUSTODIANS, *CUSTODIANS], offline=True)
+    rotated = json.loads((media / "fennel-mainnet-3" / "keys" / "fennel-mainnet.json").read_text())
+    assert rotated["sudo"]["address"] != manifest["sudo"]["address"]
+    assert rotated["genesis_sudo"] == manifest["sudo"]["address"]  # the genesis stays what it was
+    # Sudo (pallet 6) set_key (call 2) of MultiAddress::Id(the new key), per the fixtures README
+    new_sudo = ss58.decode(rotated["sudo"]["address"]).payload
+    assert (media / "fennel-mainnet-3" / "set-sudo-call.txt").read_text().strip() == "0x060200" + new_sudo.hex()
+
 
 def test_the_chain_specs_runbook_builds_the_same_genesis_from_the_manifest(desk):
     desk.substitute["chainspec-ci"] = dict(desk.substitute["ceremony-ci"])
@@ -421,6 +440,22 @@ def test_the_key_ceremonys_offline_signing_removes_a_validator(desk, chain, node
         (r"Password: ", SUDO_FILE_PASSWORD), *YES])
     assert "ValidatorManager.remove_validator" in signed.output and "computed from the chain spec" in signed.output
     assert on_chain(chain, "ValidatorManager", "ValidatorsToRemove") == [BOB]
+
+
+def test_the_operator_guide_hands_sudo_to_a_new_key(desk, chain, node):
+    # Last on this chain: after it, //Alice is no longer sudo.
+    from fennel_gov.keys import pair_from_seed
+    from fennel_gov.keys.schemes import Scheme
+
+    if not (desk.work / "alice.json").exists():
+        type_command("fennel-gov keys export-json -o alice.json", cwd=desk.work, env=desk.env, answers=[
+            (r"Secret URI[^:]*: ", "//Alice"), (r"(?:New password|Repeat the new password): ", SUDO_FILE_PASSWORD)])
+    new_sudo = ss58.encode(pair_from_seed(Scheme.SR25519, os.urandom(32)).public, 42)
+    desk.substitute["operator-set-sudo"] = {"5NewSudo…": new_sudo, "json:sudo.json": "json:alice.json"}
+    dry, call, moved = desk.follow("operator-set-sudo", answers=[(r"Password: ", SUDO_FILE_PASSWORD), *YES])
+    assert "Dry run: nothing submitted." in dry.output
+    assert call.output.strip().splitlines()[-1] == "0x060200" + ss58.decode(new_sudo).payload.hex()
+    assert on_chain(chain, "Sudo", "Key") == new_sudo and new_sudo in moved.output
 
 
 def test_exactly_the_listed_steps_were_left_out_and_every_placeholder_was_used(desk):
