@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
-from tests.chopsticks import Chopsticks
 from tests.runbook import blocks, commands, type_command
 
 pytestmark = pytest.mark.chain
@@ -160,13 +159,6 @@ class Desk:
             self.ran.append((name, as_written.split("\n")[0]))
             done.append(result)
         return done
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
-    yield node
-    node.stop()
 
 
 @pytest.fixture(scope="module")

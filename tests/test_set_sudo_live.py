@@ -10,7 +10,7 @@ import pytest
 
 from fennel_gov.keys import pair_from_suri, ss58
 from fennel_gov.governance.chain import CHOPSTICKS_PLACEHOLDER
-from tests.chopsticks import Chopsticks, rpc
+from tests.chopsticks import rpc
 from tests.test_governance_live import ALICE, BOB, fund
 
 pytestmark = pytest.mark.chain
@@ -22,13 +22,6 @@ UNFUNDED = ss58.encode(pair_from_suri("0x" + "6b" * 32, "sr25519").public)
 # Sudo is pallet 6 in every Fennel runtime (tests/fixtures/fennel-solonet/README.md); pallet-sudo's
 # calls are sudo 0, sudo_unchecked_weight 1, set_key 2; `new` is a MultiAddress, Id = variant 0.
 SET_KEY = "0x0602" + "00"
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    node = Chopsticks(tmp_path_factory.mktemp("chopsticks") / "chopsticks.log")
-    yield node
-    node.stop()
 
 
 def nonce(chain, who: str) -> int:
