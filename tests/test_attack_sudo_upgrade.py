@@ -1,0 +1,77 @@
+"""Attack review of issue 15 (runtime upgrade, set-sudo, reshare, rotate-sudo): hostile input is one
+clear line with exit 2, never an internal error, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from fennel_gov.ceremony.generate import CeremonyPlan, run_ceremony
+from fennel_gov.keys import SecretStr
+
+OLD = {"sudo-share-1": "old share one", "sudo-share-2": "old share two", "sudo-share-3": "old share three",
+       "validator-1": "validator one pass"}
+NEW = [f"new share number {i}" for i in range(1, 4)]
+
+
+@pytest.fixture(scope="module")
+def ceremony(tmp_path_factory):
+    out = tmp_path_factory.mktemp("attack") / "net"
+    plan = CeremonyPlan(network="net", validators=1, bootnodes=0, sudo_threshold=2, sudo_shares=3)
+    run_ceremony(plan, out, {c: SecretStr(p) for c, p in OLD.items()})
+    return out
+
+
+def _edited(ceremony, tmp_path, edit):
+    copy = tmp_path / "net"
+    shutil.copytree(ceremony, copy)
+    path = copy / "keys" / "net.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest))
+    return copy
+
+
+def _drop(key):
+    def edit(manifest):
+        del manifest[key]
+    return edit
+
+
+def _set_sudo_shares(value):
+    def edit(manifest):
+        manifest["sudo"]["shares"] = value
+    return edit
+
+
+def _set_share_field(key, value):
+    def edit(manifest):
+        manifest["sudo"]["shares"][key] = value
+    return edit
+
+
+def _set_secret_files(value):
+    def edit(manifest):
+        manifest["secret_files"] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit", [
+    _drop("secret_files"),
+    _set_secret_files(["secrets/validator-1/aura.json"]),
+    _set_sudo_shares(None),
+    _set_share_field("custodians", [{"name": "sudo-share-1"}]),
+    _set_share_field("threshold", "2"),
+], ids=["no-secret-files", "secret-files-list", "shares-null", "custodian-object", "threshold-text"])
+def test_reshare_of_a_malformed_manifest_is_one_line_exit_2_and_writes_nothing(cli, ceremony, tmp_path, edit):
+    source = _edited(ceremony, tmp_path, edit)
+    out = tmp_path / "out"
+    run = cli("ceremony", "reshare", source, "--share", "sudo-share-1", "--share", "sudo-share-2",
+              "--sudo-shares", "2-of-3", "-o", out, "--passphrases-stdin", "--allow-network",
+              stdin="".join(p + "\n" for p in [OLD["sudo-share-1"], OLD["sudo-share-2"], *NEW]))
+    assert run.exit_code == 2, run.stderr
+    assert "internal error" not in run.stderr
+    assert run.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert not out.exists() and not any(p.name.startswith(".out.partial") for p in tmp_path.iterdir())
