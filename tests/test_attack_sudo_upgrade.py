@@ -75,3 +75,14 @@ def test_reshare_of_a_malformed_manifest_is_one_line_exit_2_and_writes_nothing(c
     assert "internal error" not in run.stderr
     assert run.stderr.strip().splitlines()[-1].startswith("error: ")
     assert not out.exists() and not any(p.name.startswith(".out.partial") for p in tmp_path.iterdir())
+
+
+def test_a_compressed_runtime_cut_short_is_named_truncated_not_said_to_lack_the_zstd_prefix(cli, tmp_path):
+    from tests.conftest import FIXTURES
+
+    code = (FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm").read_bytes()
+    cut = tmp_path / "cut.wasm"
+    cut.write_bytes(code[:1000])  # the prefix and the start of the zstd frame
+    run = cli("runtime", "inspect", cut)
+    assert run.exit_code == 2
+    assert "truncated" in run.stderr and "no zstd prefix" not in run.stderr
