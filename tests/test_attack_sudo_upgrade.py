@@ -86,3 +86,17 @@ def test_a_compressed_runtime_cut_short_is_named_truncated_not_said_to_lack_the_
     run = cli("runtime", "inspect", cut)
     assert run.exit_code == 2
     assert "truncated" in run.stderr and "no zstd prefix" not in run.stderr
+
+
+def test_an_srtool_digest_with_sizes_and_versions_but_no_hash_is_refused_not_a_match(cli, tmp_path):
+    from tests.conftest import FIXTURES
+
+    v102 = FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm"
+    digest = tmp_path / "digest.json"
+    # Every figure true of v102, and none that names its bytes: any file of that size would pass.
+    digest.write_text(json.dumps({"runtimes": {"compressed": {
+        "size": str(v102.stat().st_size),
+        "subwasm": {"core_version": {"specName": "fennel", "specVersion": 102}}}}}))
+    run = cli("runtime", "inspect", v102, "--srtool-json", digest)
+    assert run.exit_code == 2
+    assert "no hash" in run.stderr
