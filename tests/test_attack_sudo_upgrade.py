@@ -100,3 +100,31 @@ def test_an_srtool_digest_with_sizes_and_versions_but_no_hash_is_refused_not_a_m
     run = cli("runtime", "inspect", v102, "--srtool-json", digest)
     assert run.exit_code == 2
     assert "no hash" in run.stderr
+
+
+@pytest.mark.chain
+def test_tx_submit_refuses_a_nonce_ahead_of_the_signers_next_one_before_sending_it(cli, tmp_path):
+    """A nonce edited upward in the unsigned file (tx sign cannot know the chain's nonce) would sit in the
+    pool as a future transaction and could land much later; refused at once, the pool left empty."""
+    from fennel_gov.txfile.trusted import from_spec
+    from tests.chopsticks import Chopsticks, rpc
+    from tests.conftest import FIXTURES
+    from tests.rpc_proxy import RealGenesisProxy
+    from tests.test_offline_signing import sign, unsigned_document, write
+
+    spec = FIXTURES / "development-raw.json"
+    trusted = from_spec(spec)
+    node = Chopsticks(tmp_path / "chopsticks.log", spec=spec)
+    try:
+        node.hold_genesis_hash(trusted.genesis_hash)
+        remark = bytes([0, 0, 8]) + b"hi"  # System.remark(b"hi")
+        document = unsigned_document(trusted, remark, nonce=3, period=0)
+        signed = sign(cli, write(tmp_path, document), "--json")
+        assert signed.exit_code == 0, signed.stderr
+        with RealGenesisProxy(node.url, "0x" + trusted.genesis_hash.hex()) as url:
+            run = cli("tx", "submit", signed.json["output"], "--url", url, "--wait", "included", "--timeout", "30")
+        assert run.exit_code == 1
+        assert "nonce 3 is ahead of" in run.stderr and "next nonce 0" in run.stderr, run.stderr
+        assert rpc(node.url, "author_pendingExtrinsics") == []
+    finally:
+        node.stop()
