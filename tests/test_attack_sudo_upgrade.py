@@ -128,3 +128,12 @@ def test_tx_submit_refuses_a_nonce_ahead_of_the_signers_next_one_before_sending_
         assert rpc(node.url, "author_pendingExtrinsics") == []
     finally:
         node.stop()
+
+
+def test_set_sudo_help_states_the_timeout_it_uses_with_wait_effective(cli):
+    from fennel_gov.governance.api import DEFAULT_TIMEOUT
+
+    run = cli("set-sudo", "--help")
+    # send_set_sudo waits DEFAULT_TIMEOUT for every --wait (effective is finality there, not two sessions).
+    assert DEFAULT_TIMEOUT == 300.0
+    assert "1200" not in run.stdout and "default 300" in run.stdout
