@@ -137,3 +137,20 @@ def test_set_sudo_help_states_the_timeout_it_uses_with_wait_effective(cli):
     # send_set_sudo waits DEFAULT_TIMEOUT for every --wait (effective is finality there, not two sessions).
     assert DEFAULT_TIMEOUT == 300.0
     assert "1200" not in run.stdout and "default 300" in run.stdout
+
+
+@pytest.mark.chain
+def test_upgrading_to_the_runtime_the_chain_already_runs_says_so_and_force_sends_nothing(cli, chain):
+    """The development chain runs v102 in its plain form; the release file is the compressed form of the
+    same wasm. A rerun after an interrupted upgrade that landed looks like this: it must say the chain
+    already runs it, not only that the version must increase, and --force must not send it."""
+    from tests.chopsticks import rpc
+    from tests.conftest import FIXTURES
+
+    v102 = FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm"
+    best = rpc(chain.url, "chain_getHeader")["number"]
+    run = cli("runtime", "upgrade", v102, "--url", chain.url, "--signer", "stdin", "--yes", "--force", "--wait", "included",
+              stdin="//Alice\n")
+    assert run.exit_code == 1, run.stderr
+    assert "the chain already runs this runtime (fennel/102, the same wasm in the other form" in run.stderr
+    assert rpc(chain.url, "chain_getHeader")["number"] == best and rpc(chain.url, "author_pendingExtrinsics") == []
