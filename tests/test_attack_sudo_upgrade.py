@@ -154,3 +154,27 @@ def test_upgrading_to_the_runtime_the_chain_already_runs_says_so_and_force_sends
     assert run.exit_code == 1, run.stderr
     assert "the chain already runs this runtime (fennel/102, the same wasm in the other form" in run.stderr
     assert rpc(chain.url, "chain_getHeader")["number"] == best and rpc(chain.url, "author_pendingExtrinsics") == []
+
+
+def test_reshare_refuses_one_passphrase_line_too_many_rather_than_seal_shares_under_shifted_passphrases(cli, ceremony, tmp_path):
+    # The operator lists all three old custodians though only two --share are given: every new share
+    # would be sealed with the passphrase of the custodian before it, and the last line dropped.
+    out = tmp_path / "out"
+    run = cli("ceremony", "reshare", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2",
+              "--sudo-shares", "2-of-3", "-o", out, "--passphrases-stdin", "--allow-network",
+              stdin="".join(p + "\n" for p in [OLD["sudo-share-1"], OLD["sudo-share-2"], OLD["sudo-share-3"], *NEW]))
+    assert run.exit_code == 2, run.stderr
+    assert "6 passphrase lines; 5 custodians need exactly one each" in run.stderr
+    assert not out.exists()
+
+
+def test_rotate_sudo_refuses_one_passphrase_line_too_many(cli, ceremony, tmp_path):
+    from tests.conftest import FIXTURES
+
+    out = tmp_path / "out"
+    run = cli("ceremony", "rotate-sudo", ceremony, "--sudo-shares", "2-of-3", "--runtime",
+              FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm", "-o", out, "--passphrases-stdin",
+              "--allow-network", stdin="".join(p + "\n" for p in [OLD["sudo-share-1"], *NEW]))
+    assert run.exit_code == 2, run.stderr
+    assert "4 passphrase lines; 3 custodians need exactly one each" in run.stderr
+    assert not out.exists()
