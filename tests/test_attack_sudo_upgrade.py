@@ -178,3 +178,13 @@ def test_rotate_sudo_refuses_one_passphrase_line_too_many(cli, ceremony, tmp_pat
     assert run.exit_code == 2, run.stderr
     assert "4 passphrase lines; 3 custodians need exactly one each" in run.stderr
     assert not out.exists()
+
+
+def test_an_srtool_digest_value_megabytes_long_is_refused_not_printed(cli, tmp_path):
+    from tests.conftest import FIXTURES
+
+    digest = tmp_path / "digest.json"
+    digest.write_text(json.dumps({"runtimes": {"compressed": {"blake2_256": "0x" + "ab" * 500_000}}}))
+    run = cli("runtime", "inspect", FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm", "--srtool-json", digest)
+    assert run.exit_code == 2
+    assert len(run.stdout) + len(run.stderr) < 10_000

@@ -375,7 +375,10 @@ def check_srtool_digest(facts: RuntimeFacts, digest: Any, source: str = "the srt
     def text(value: Any, name: str) -> str:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise BadInput(f"{source}: {name} is {type(value).__name__}, not a string or number")
-        return str(value)
+        text = str(value)
+        if len(text) > 200:  # a hash, a size or a version; anything longer would only flood the report
+            raise BadInput(f"{source}: {name} is {len(text):,} characters long; it is not a value srtool writes")
+        return text
 
     def add(name: str, value: Any, actual: str) -> None:
         if value is not None:
