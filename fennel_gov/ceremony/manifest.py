@@ -81,6 +81,7 @@ def validate(manifest: dict[str, Any], source: str = "the manifest") -> None:
         if wrong:
             raise BadInput(f"{source} is a {FORMAT} manifest, whose network block is snake_case: "
                            f"{wrong[0]!r} is {V1_NETWORK_FIELDS[wrong[0]]!r}")
+    _check_shapes(manifest, source)
     try:
         prefix = ss58_format(manifest)
         ss58.decode(manifest["sudo"]["address"], expect_prefix=prefix)
@@ -94,6 +95,26 @@ def validate(manifest: dict[str, Any], source: str = "the manifest") -> None:
             int(entry["amount"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BadInput(f"{source} is incomplete or malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _check_shapes(manifest: dict[str, Any], source: str) -> None:
+    """The sudo block's split and the secret-file list, which reshare, rotate-sudo and verify index into:
+    a manifest is carried to the offline machine, so a malformed one is one clear line, not a crash."""
+    sudo = manifest.get("sudo")
+    if not isinstance(sudo, dict):
+        raise BadInput(f"{source} has no sudo object")
+    if "shares" in sudo:
+        shares = sudo["shares"]
+        custodians = shares.get("custodians") if isinstance(shares, dict) else None
+        if (not isinstance(shares, dict) or not isinstance(custodians, list) or not custodians
+                or not all(isinstance(c, str) and c for c in custodians) or len(set(custodians)) != len(custodians)
+                or any(isinstance(shares.get(k), bool) or not isinstance(shares.get(k), int) for k in ("threshold", "count"))
+                or not 1 <= shares["threshold"] <= shares["count"] == len(custodians)):
+            raise BadInput(f"{source} has a malformed sudo.shares (threshold and count as integers, count distinct "
+                           "custodian names); take the manifest the ceremony wrote")
+    files = manifest.get("secret_files")
+    if files is not None and (not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values())):
+        raise BadInput(f"{source} has a malformed secret_files (an object of path: SHA-256); take the manifest the ceremony wrote")
 
 
 def _keys(document: Any) -> set[str]:

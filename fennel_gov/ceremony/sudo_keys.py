@@ -80,6 +80,9 @@ def _copy_others(directory: Path, manifest: dict[str, Any], out: Path) -> dict[s
     sudo = manifest["sudo"]
     old_sudo = set(sudo["shares"]["custodians"] if "shares" in sudo else ["sudo"])
     hashes: dict[str, str] = {}
+    if "secret_files" not in manifest:
+        raise BadInput("the manifest lists no secret_files, so the other secrets cannot be checked before they are copied; "
+                       "take the manifest the ceremony wrote")
     for relative, digest in manifest["secret_files"].items():
         parts = Path(relative).parts
         if len(parts) != 3 or parts[0] != "secrets" or ".." in parts or relative.startswith("/"):

@@ -37,7 +37,7 @@ def _airgap(allow_network: bool) -> None:
 class _Passphrases:
     """Passphrases by custodian: from stdin lines (in the given order) or hidden prompts, asked once each."""
 
-    def __init__(self, order: list[str], from_stdin: bool, confirm: bool | set[str]) -> None:
+    def __init__(self, order: list[str], from_stdin: bool, confirm: bool | set[str], exact: bool = False) -> None:
         from fennel_gov.errors import BadInput, SecretUnavailable
         from fennel_gov.keys import SecretStr
 
@@ -52,6 +52,13 @@ class _Passphrases:
             if len(lines) < len(order):
                 raise SecretUnavailable(
                     f"standard input has {len(lines)} passphrase line(s); {len(order)} custodians need one each ({', '.join(order)})"
+                )
+            if exact and len(lines) > len(order):
+                # One line too many means the lines are not in the order assumed: secrets would be sealed under
+                # another custodian's passphrase, and nobody would notice until a share does not open.
+                raise BadInput(
+                    f"standard input has {len(lines)} passphrase lines; {len(order)} custodians need exactly one each, "
+                    f"in this order: {', '.join(order)}"
                 )
             self._cache = {c: SecretStr(lines[i]) for i, c in enumerate(order)}
         elif not stdin_is_tty():
@@ -305,7 +312,7 @@ def reshare(
     if len(set(shares)) != len(shares):
         raise BadInput("a --share is given twice; give K different share custodians")
     new = [NEW + c for c in sudo_custodians(count)]
-    passphrases = _Passphrases(list(shares) + new, passphrases_stdin, confirm=set(new))
+    passphrases = _Passphrases(list(shares) + new, passphrases_stdin, confirm=set(new), exact=True)
     manifest = reshare_sudo(directory, list(shares), passphrases, threshold=threshold, count=count, out=out,
                             new_passphrases=_new_passphrases(passphrases, count))
     prints = fingerprint(manifest)
@@ -350,7 +357,7 @@ def rotate_sudo(
     threshold, count = parse_shares(sudo_shares)
     trusted = trusted_runtime.from_spec(spec) if spec else trusted_runtime.from_runtime(runtime)  # type: ignore[arg-type]
     new = [NEW + c for c in sudo_custodians(count)]
-    passphrases = _Passphrases(new, passphrases_stdin, confirm=set(new))
+    passphrases = _Passphrases(new, passphrases_stdin, confirm=set(new), exact=True)
     rotation = rotate(directory, trusted.decoded_metadata, threshold=threshold, count=count, out=out,
                       new_passphrases=_new_passphrases(passphrases, count), runtime_ss58_format=trusted.ss58_format)
     prints = fingerprint(rotation.manifest)

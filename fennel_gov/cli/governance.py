@@ -378,7 +378,8 @@ def set_sudo(
     url: Url = None, network: NetworkName = None, signer: Signer = None, password_stdin: PasswordStdin = False,
     wait: Annotated[str, typer.Option("--wait", help="included, finalized, or effective (Sudo.Key read back at the finalized head).")] = "finalized",
     yes: Yes = False, dry_run: DryRun = False, call_only: CallOnly = False, force: Force = False,
-    timeout: Timeout = None, as_json: Json = False,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds to wait (default 300, --wait effective too: it waits for finality, not sessions).", show_default=False)] = None,
+    as_json: Json = False,
 ) -> None:
     """Hand sudo to a new account: Sudo.set_key(new), signed by the current sudo key, confirmed by reading Sudo.Key back."""
     _check_options(wait, timeout)

@@ -182,6 +182,18 @@ def submit_signed(
             f"the transaction's nonce {nonce} was already used by another transaction from {signer_address} "
             f"(its next nonce is {used}): it can never be included; build, sign and submit a new one"
         )
+    # The pool-aware next nonce: a nonce beyond it waits in the pool, unannounced, for transactions that may
+    # never come, and could land much later; refused before it is sent.
+    try:
+        pending = int(chain.rpc("system_accountNextIndex", [signer_address]))
+    except (Failure, TypeError, ValueError):
+        pending = None
+    if pending is not None and nonce > pending:
+        raise Failure(
+            f"the transaction's nonce {nonce} is ahead of {signer_address}'s next nonce {pending}: it would wait in the "
+            f"pool until {nonce - pending} earlier transaction(s) from that account land; submit those first, or build, "
+            "sign and submit a new one"
+        )
     return send_and_watch(chain, data, signer_address, wait=wait, timeout=timeout, progress=progress, nonce=nonce)
 
 

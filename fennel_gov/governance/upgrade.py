@@ -246,13 +246,23 @@ def prepare_upgrade(
         new = _inspect(code)
     except BadInput as error:
         raise BadInput(f"the new runtime cannot be read: {error}") from None
+    running = live_code(chain)
     try:
-        old = _inspect(live_code(chain))
+        old = _inspect(running)
     except BadInput as error:
         raise Failure(f"the runtime {chain.network.url} runs cannot be read: {error}") from None
+    from fennel_gov.runtime.code import decompress_code
+
     diff = diff_runtimes(old, new)
     report = check_srtool_digest(new, srtool_digest, srtool_source) if srtool_digest is not None else None
     plan = plan_upgrade(diff, allow_spec_name_change=allow_spec_name_change, expect_code_hash=expect_code_hash, srtool=report)
+    if decompress_code(running) == decompress_code(code):
+        # Typically a rerun after an interrupted upgrade that did land: say so first, even with force.
+        raise PreflightRefused([
+            f"the chain already runs this runtime ({plan.new_spec}, the same wasm"
+            f"{'' if running == code else ' in the other form, plain or compressed'}) at block #{chain.pinned_number}: "
+            "nothing to upgrade", *plan.blocking, *plan.problems,
+        ])
 
     signer_address = ss58.encode(signer.account_id, chain.ss58_format) if signer is not None else None
     sudo_raw = chain.query("Sudo", "Key")

@@ -23,6 +23,8 @@ def decompress_code(code: bytes) -> bytes:
             raise BadInput("the runtime code has the zstd prefix but is not a valid zstd frame; it is damaged") from None
         if len(plain) > CODE_BOMB_LIMIT:
             raise BadInput("the compressed runtime code expands past 50 MiB; the node would refuse it too")
+        if not plain.startswith(WASM_MAGIC):  # a cut-off frame yields little or nothing, without an error
+            raise BadInput("the runtime code has the zstd prefix but does not decompress to WebAssembly; it is truncated or damaged")
         code = plain
     if not code.startswith(WASM_MAGIC):
         raise BadInput("the runtime code is not WebAssembly (no \\0asm header and no zstd prefix)")
