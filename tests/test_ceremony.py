@@ -178,14 +178,23 @@ def test_init_refuses_a_short_passphrase_a_used_directory_and_a_networked_machin
                 "--allow-network", stdin="short\nvalidator pass one\n")
     assert short.exit_code == 2 and "shorter than 8" in short.stderr
     assert not (tmp_path / "new" / "keys").exists()
-    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "-o", ceremony, "--passphrases-stdin",
-               "--allow-network", stdin=stdin_for())
+    used = cli("ceremony", "init", "--network", "fennel-test", "--validators", "3", "--bootnodes", "1", "--sudo-shares", "2-of-3",
+               "-o", ceremony, "--passphrases-stdin", "--allow-network", stdin=stdin_for())
     assert used.exit_code == 2 and "not empty" in used.stderr
     from fennel_gov.ceremony.airgap import interfaces_up
 
     if interfaces_up():
         networked = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "n", stdin="")
         assert networked.exit_code == 2 and "--allow-network" in networked.stderr
+
+
+def test_init_refuses_a_passphrase_line_more_than_custodians_before_making_anything(cli, tmp_path):
+    # One line too many: the lines are not in the order assumed, and each secret would be sealed under
+    # another custodian's passphrase.
+    extra = cli("ceremony", "init", "--network", "x", "--validators", "1", "-o", tmp_path / "new", "--passphrases-stdin",
+                "--allow-network", stdin="sudo passphrase\nvalidator pass one\none line too many\n")
+    assert extra.exit_code == 2 and "3 passphrase lines; 2 custodians need exactly one each" in extra.stderr
+    assert not (tmp_path / "new").exists()
 
 
 def test_interface_detection_reads_sysfs_flags(tmp_path):

@@ -112,7 +112,7 @@ def init(
     plan.check()
     for warning in production_warnings(plan):
         note(f"WARNING: {warning}")
-    passphrases = _Passphrases(plan.custodians(), passphrases_stdin, confirm=True)
+    passphrases = _Passphrases(plan.custodians(), passphrases_stdin, confirm=True, exact=True)
     manifest = run_ceremony(plan, out, {c: passphrases(c) for c in plan.custodians()})
     prints = fingerprint(manifest)
     result = {"manifest": str(out / "keys" / f"{network}.json"), "custodians": plan.custodians(), "fingerprint": prints,
