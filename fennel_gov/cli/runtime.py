@@ -208,6 +208,9 @@ def upgrade(
     check_wait(wait, timeout)
     digest = read_json(srtool_json) if srtool_json is not None else None
     code = _read_code(wasm)
+    from fennel_gov.runtime.code import decompress_code
+
+    decompress_code(code)  # garbage or a cut-off file is said before the node is asked or a key is read
     _upgrade(code, url=url, network=network, signer=signer, password_stdin=password_stdin, expect_code_hash=expect_code_hash,
              digest=digest, srtool_source=str(srtool_json), allow_spec_name_change=allow_spec_name_change, method=method,
              wait=wait, timeout=timeout, yes=yes, dry_run=dry_run, call_only=call_only, force=force, as_json=as_json)
