@@ -188,3 +188,28 @@ def test_an_srtool_digest_value_megabytes_long_is_refused_not_printed(cli, tmp_p
     run = cli("runtime", "inspect", FIXTURES / "runtimes" / "fennel-v102.compact.compressed.wasm", "--srtool-json", digest)
     assert run.exit_code == 2
     assert len(run.stdout) + len(run.stderr) < 10_000
+
+
+def test_share_custodians_sharing_a_passphrase_are_warned_at_init_and_reshare(cli, ceremony, tmp_path):
+    def init(*passphrases):
+        return cli("ceremony", "init", "--network", "w", "--validators", "1", "--sudo-shares", "2-of-3", "-o",
+                   tmp_path / f"w{len(list(tmp_path.iterdir()))}", "--passphrases-stdin", "--allow-network",
+                   stdin="".join(p + "\n" for p in passphrases))
+
+    same = init("one passphrase", "one passphrase", "share three pass", "validator pass")
+    assert same.exit_code == 0, same.stderr
+    assert "sudo-share-1 and sudo-share-2 have the same passphrase" in same.stderr
+    distinct = init("share one pass", "share two pass", "share three pass", "share three pass")  # validator = share 3: not two shares
+    assert distinct.exit_code == 0 and "same passphrase" not in distinct.stderr
+    reshared = cli("ceremony", "reshare", ceremony, "--share", "sudo-share-1", "--share", "sudo-share-2", "--sudo-shares", "2-of-2",
+                   "-o", tmp_path / "r", "--passphrases-stdin", "--allow-network",
+                   stdin=f"{OLD['sudo-share-1']}\n{OLD['sudo-share-2']}\nnew shared one\nnew shared one\n")
+    assert reshared.exit_code == 0, reshared.stderr
+    assert "sudo-share-1 and sudo-share-2 have the same passphrase" in reshared.stderr
+
+
+def test_runtime_upgrade_says_a_file_is_no_runtime_before_it_asks_the_node_or_reads_a_key(cli, tmp_path):
+    garbage = tmp_path / "runtime.wasm"
+    garbage.write_bytes(b"<html>not a runtime</html>")
+    run = cli("runtime", "upgrade", garbage, "--url", "ws://127.0.0.1:9", "--signer", "stdin", stdin="//Alice\n")
+    assert run.exit_code == 2 and "not WebAssembly" in run.stderr and "reach" not in run.stderr, run.stderr

@@ -113,7 +113,9 @@ def init(
     for warning in production_warnings(plan):
         note(f"WARNING: {warning}")
     passphrases = _Passphrases(plan.custodians(), passphrases_stdin, confirm=True, exact=True)
-    manifest = run_ceremony(plan, out, {c: passphrases(c) for c in plan.custodians()})
+    chosen = {c: passphrases(c) for c in plan.custodians()}
+    _warn_shared_share_passphrases(chosen)
+    manifest = run_ceremony(plan, out, chosen)
     prints = fingerprint(manifest)
     result = {"manifest": str(out / "keys" / f"{network}.json"), "custodians": plan.custodians(), "fingerprint": prints,
               "sudo": manifest["sudo"]["address"], "validators": [v["stash"] for v in manifest["validators"]]}
@@ -286,7 +288,21 @@ SudoShares = Annotated[Optional[str], typer.Option("--sudo-shares", help="The ne
 def _new_passphrases(passphrases: _Passphrases, count: int | None) -> dict:
     from fennel_gov.ceremony.generate import sudo_custodians
 
-    return {c: passphrases(NEW + c) for c in sudo_custodians(count)}
+    chosen = {c: passphrases(NEW + c) for c in sudo_custodians(count)}
+    _warn_shared_share_passphrases(chosen)
+    return chosen
+
+
+def _warn_shared_share_passphrases(by_custodian: dict) -> None:
+    """Warn when share custodians chose one passphrase: whoever knows it opens all their shares."""
+    groups: dict[str, list[str]] = {}
+    for custodian, passphrase in by_custodian.items():
+        if custodian.startswith("sudo-share-"):
+            groups.setdefault(passphrase.reveal(), []).append(custodian)
+    for names in groups.values():
+        if len(names) > 1:
+            note(f"WARNING: {' and '.join(names)} have the same passphrase: whoever knows it opens {len(names)} shares, "
+                 "so the sudo key needs fewer people than the split says; give each custodian their own")
 
 
 @app.command()
