@@ -20,7 +20,7 @@ import time
 import urllib.request
 from collections import Counter
 
-from tests.rpc_proxy import _UNANSWERED, JsonRpcForwarder
+from tests.rpc_proxy import JsonRpcForwarder
 from tests.tcp_proxy import TcpRelay
 
 
@@ -159,29 +159,36 @@ class FaultServer:
         self.close()
 
 
-class ForwardingProxy(JsonRpcForwarder):
-    """http JSON-RPC to chopsticks, counting requests (``.counts``), optionally breaking after a submission."""
+class RequestCounts:
+    """The JSON-RPC requests a stand-in saw, by method: ``counts``, ``total``, ``reset()``."""
 
-    def __init__(self, upstream_ws: str, *, after_submit: str | None = None) -> None:
-        super().__init__(upstream_ws)
-        self.after_submit = after_submit
+    def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
-        self.lock = threading.Lock()
+        self.counts_lock = threading.Lock()
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     def reset(self) -> None:
-        with self.lock:
+        with self.counts_lock:
             self.counts.clear()
 
-    def answer(self, request: dict) -> object:
-        return _UNANSWERED  # every request is forwarded (and counted in ``forwarded``)
+    def count(self, methods) -> None:
+        with self.counts_lock:
+            self.counts.update(methods)
+
+
+class ForwardingProxy(RequestCounts, JsonRpcForwarder):
+    """http JSON-RPC to chopsticks, counting requests (``.counts``), optionally breaking after a submission."""
+
+    def __init__(self, upstream_ws: str, *, after_submit: str | None = None) -> None:
+        RequestCounts.__init__(self)
+        JsonRpcForwarder.__init__(self, upstream_ws)
+        self.after_submit = after_submit
 
     def forwarded(self, handler, requests: list[dict], answer: bytes) -> bytes | None:
-        with self.lock:
-            self.counts.update(r["method"] for r in requests)
+        self.count(r["method"] for r in requests)
         if self.after_submit and any(r["method"] == "author_submitExtrinsic" for r in requests):
             if self.after_submit == "close":
                 handler.close_connection = True
@@ -191,22 +198,14 @@ class ForwardingProxy(JsonRpcForwarder):
         return answer
 
 
-class CountingRelay(TcpRelay):
+class CountingRelay(RequestCounts, TcpRelay):
     """A relay in front of a ws:// node that counts the JSON-RPC requests the client sends (it reads
     the client's WebSocket frames; the bytes pass through unchanged)."""
 
     def __init__(self, upstream_ws: str) -> None:
-        self.counts: Counter[str] = Counter()
-        super().__init__(int(upstream_ws.rsplit(":", 1)[1].strip("/")))
+        RequestCounts.__init__(self)  # before the relay's thread can see a client
+        TcpRelay.__init__(self, int(upstream_ws.rsplit(":", 1)[1].strip("/")))
         self.url = f"ws://127.0.0.1:{self.port}"
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def reset(self) -> None:
-        with self.lock:
-            self.counts.clear()
 
     def from_client(self, stream, chunk: bytes) -> None:
         stream.buffer += chunk
@@ -237,7 +236,6 @@ class CountingRelay(TcpRelay):
                 except ValueError:
                     message = None
                 messages = message if isinstance(message, list) else [message]
-                with self.lock:
-                    self.counts.update(m["method"] for m in messages if isinstance(m, dict) and "method" in m)
+                self.count(m["method"] for m in messages if isinstance(m, dict) and "method" in m)
             buffer = buffer[end:]
         return buffer
