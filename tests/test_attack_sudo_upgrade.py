@@ -8,20 +8,9 @@ import shutil
 
 import pytest
 
-from fennel_gov.ceremony.generate import CeremonyPlan, run_ceremony
-from fennel_gov.keys import SecretStr
+from tests.test_ceremony_sudo import OLD, ceremony  # noqa: F401 - its 2-of-3 ceremony fixture, built here too
 
-OLD = {"sudo-share-1": "old share one", "sudo-share-2": "old share two", "sudo-share-3": "old share three",
-       "validator-1": "validator one pass"}
 NEW = [f"new share number {i}" for i in range(1, 4)]
-
-
-@pytest.fixture(scope="module")
-def ceremony(tmp_path_factory):
-    out = tmp_path_factory.mktemp("attack") / "net"
-    plan = CeremonyPlan(network="net", validators=1, bootnodes=0, sudo_threshold=2, sudo_shares=3)
-    run_ceremony(plan, out, {c: SecretStr(p) for c, p in OLD.items()})
-    return out
 
 
 def _edited(ceremony, tmp_path, edit):
