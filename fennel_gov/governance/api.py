@@ -202,10 +202,6 @@ class Network:
     def _free_balance(self, address: str) -> int:
         return int((self.chain.account(address).get("data") or {}).get("free", 0))
 
-    def _sudo(self) -> str | None:
-        sudo = self.chain.query("Sudo", "Key")
-        return self.chain.address(sudo) if sudo else None
-
     # -- preparing ------------------------------------------------------------------------------
 
     def _finish(self, prepared: Prepared, signer: KeyPair | None, problems: list[str], force: bool,
@@ -294,7 +290,7 @@ class Network:
             who = self.address(for_account)
             summary["for"] = who
             call = self.chain.compose("Sudo", "sudo_as", {"who": who, "call": call})
-            blocking = [p for p in [sudo_problem(self._sudo(), signer_address)] if p]
+            blocking = [p for p in [sudo_problem(self.chain.sudo_key(), signer_address)] if p]
             if not self._account_exists(who):
                 # pallet-session takes a consumer reference on the account: it must exist (Session.NoAccount).
                 problems.append(f"{who} does not exist on chain (no balance): fund it with at least the existential deposit first")
@@ -314,7 +310,7 @@ class Network:
             raise BadInput("--delay is a number of blocks, 0 or more")
         best, finalized = self.chain.best_number(), self.chain.finalized_number()
         problems = []
-        blocking = [p for p in [sudo_problem(self._sudo(), _signer_address(signer, self.chain.ss58_format))] if p]
+        blocking = [p for p in [sudo_problem(self.chain.sudo_key(), _signer_address(signer, self.chain.ss58_format))] if p]
         if best - finalized <= stall_threshold:
             problems.append(
                 f"finality is healthy: the finalized block #{finalized} is {best - finalized} blocks behind the best "
@@ -443,7 +439,6 @@ class Network:
             raise BadInput("the prepared upgrade is for other code")
         return perform_upgrade(self.chain, prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
 
-
     # -- sudo key rotation ----------------------------------------------------------------------
 
     def chain_type(self) -> str | None:
@@ -462,7 +457,7 @@ class Network:
         from fennel_gov.keys.dev import dev_key_name
 
         new = self.address(new_account)
-        current = self._sudo()
+        current = self.chain.sudo_key()
         signer_address = _signer_address(signer, self.chain.ss58_format)
         blocking = [p for p in [sudo_problem(current, signer_address)] if p]
         chain_type = self.chain_type()
@@ -495,7 +490,7 @@ class Network:
                             timeout=timeout, progress=progress)
         new = prepared.summary["new_sudo"]
         at = receipt.block_hash if wait != "effective" else self.chain.block_hash(self.chain.finalized_number())
-        on_chain = self._sudo_at(at)
+        on_chain = self.chain.sudo_key(at)
         changed = next((e for e in receipt.events if (e["pallet"], e["event"]) == ("Sudo", "KeyChanged")), None)
         result = SudoChange(new_sudo=new, old_sudo=prepared.summary.get("old_sudo"), sudo_on_chain=on_chain,
                             key_changed=self._key_changed(changed), receipt=receipt)
@@ -511,10 +506,6 @@ class Network:
         check_wait(wait, timeout)
         prepared = self.prepare_set_sudo(new_account, signer=signer, force=force)
         return self.send_set_sudo(prepared, signer=signer, wait=wait, timeout=timeout, progress=progress)
-
-    def _sudo_at(self, block_hash: str) -> str | None:
-        key = self.chain.query("Sudo", "Key", [], block_hash)
-        return self.chain.address(key) if key else None
 
     def _key_changed(self, event: dict[str, Any] | None) -> dict[str, str | None] | None:
         """Sudo.KeyChanged's accounts as addresses (``old`` is None when the chain had no sudo key)."""

@@ -251,6 +251,11 @@ class Chain:
         """One storage value at ``block_hash`` (default: the pinned block)."""
         return self.read_many([(pallet, item, params or [])], block_hash)[0]
 
+    def sudo_key(self, block_hash: str | None = None) -> str | None:
+        """``Sudo.Key`` as an address at ``block_hash`` (default: the pinned block); None when there is none."""
+        key = self.query("Sudo", "Key", [], block_hash)
+        return self.address(key) if key else None
+
     def constant(self, pallet: str, name: str) -> Any:
         value = self.substrate.get_constant(pallet, name)
         return value.value if value is not None else None

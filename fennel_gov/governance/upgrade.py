@@ -265,8 +265,7 @@ def prepare_upgrade(
         ])
 
     signer_address = ss58.encode(signer.account_id, chain.ss58_format) if signer is not None else None
-    sudo_raw = chain.query("Sudo", "Key")
-    sudo = chain.address(sudo_raw) if sudo_raw else None
+    sudo = chain.sudo_key()
     authorized = authorized_upgrade(chain)
     limit, max_length = _operational_limits(chain)
     system_call = method_call(method, plan.without_checks)
